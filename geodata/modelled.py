@@ -239,7 +239,7 @@ def network_from_geometry(geometry: ModelledGeometry, speeds: ModelledSpeeds) ->
     road_length = np.where(np.isin(kind, ROAD_CLASSES), geometry.edge_length_m, geometry.edge_length_m * speeds.circuity)
     time_s = road_length / (speed_kph / 3.6)
     time_s = time_s + np.where(kind == "junction", speeds.junction_s, 0.0)
-    road_class = np.where(np.isin(kind, ROAD_CLASSES), kind, "local").astype(object)
+    road_class = kind.astype(object)  # local, access, junction, link, primary, trunk, motorway
     return RoadNetwork(
         node_id=np.arange(geometry.n_nodes, dtype=np.int64),
         x_m=geometry.x_m,
