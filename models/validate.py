@@ -1,0 +1,77 @@
+"""Checks of settings against an instance, collected and raised once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from models.errors import raise_if_problems
+from models.instance import CoverageInstance, CoverageParams
+
+
+def _pair_problems(instance: CoverageInstance, pairs: Mapping[int, int], name: str) -> list[str]:
+    problems = []
+    eligibility = instance.eligibility()
+    for j, b in pairs.items():
+        if not (0 <= j < instance.n_candidates and 0 <= b < instance.n_bases):
+            problems.append(
+                f"{name}: candidate {j} / base {b} out of range "
+                f"({instance.n_candidates} candidates, {instance.n_bases} bases)"
+            )
+        elif not eligibility[b, j]:
+            problems.append(
+                f"{name}: candidate {j} is {instance.base_to_candidate_time_s[b, j]:g} s from "
+                f"{instance.base_names[b]}, beyond its max_base_travel_s={instance.max_base_travel_s[b]:g} s; "
+                "tie it to another base or raise max_base_travel_s"
+            )
+    return problems
+
+
+def _fixed_count_problems(instance: CoverageInstance, fixed: Mapping[int, int]) -> list[str]:
+    counts = np.bincount(
+        np.fromiter((b for b in fixed.values() if 0 <= b < instance.n_bases), dtype=np.int64),
+        minlength=instance.n_bases,
+    )
+    return [
+        f"fixed_sites: {instance.base_names[b]} has {counts[b]} fixed sites but locations_per_base="
+        f"{instance.locations_per_base[b]}; unfix some or raise locations_per_base"
+        for b in range(instance.n_bases)
+        if counts[b] > instance.locations_per_base[b]
+    ]
+
+
+def _floor_problems(instance: CoverageInstance, floors: Mapping[str, float]) -> list[str]:
+    if not floors:
+        return []
+    if instance.demand_group is None:
+        return ["equity_floor_share: needs CoverageInstance.demand_group (a group label per demand node)"]
+    known = set(instance.demand_group)
+    return [
+        f"equity_floor_share: group {g!r} is not a demand_group label (known: {sorted(known)[:10]})"
+        for g in floors
+        if g not in known
+    ]
+
+
+def validate_settings(instance: CoverageInstance, params: CoverageParams) -> None:
+    """Check that ``params`` can be applied to ``instance``; raise once listing every problem.
+
+    Parameters
+    ----------
+    instance
+        The problem.
+    params
+        The settings.
+
+    Raises
+    ------
+    ModelInputError
+        Naming each bad setting (``fixed_sites``, ``current_plan``, ``equity_floor_share``) and how to fix it.
+    """
+    fixed = params.fixed_sites or {}
+    problems = _pair_problems(instance, fixed, "fixed_sites")
+    problems += _fixed_count_problems(instance, fixed)
+    problems += _pair_problems(instance, params.current_plan or {}, "current_plan")
+    problems += _floor_problems(instance, params.equity_floor_share)
+    raise_if_problems(problems, "settings do not fit the instance", setting="CoverageParams")

@@ -1,0 +1,131 @@
+"""Key performance indicators of a plan: coverage by base, shift and local authority, and solver status.
+
+Two kinds of figure, always labelled:
+
+* **travel only**: the share of demand within target of an open site,
+  assuming a car is free there. This is an upper bound on attendance.
+* **availability-adjusted**: each car position is busy with probability
+  ``q`` (MEXCLP, Daskin 1983), estimated per shift as the car-hours of work
+  per hour (assumed job times x modelled incident rate) over the cars on duty,
+  so a node within target of ``c`` open sites is covered with probability
+  ``1 - q**c``. Only this, or a simulation with busy units, can be set beside
+  the force's published attendance figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.plan import SolveStatus
+from optimiser.prepare import PreparedScenario
+from optimiser.solve import ShiftResult, estimated_busy_fraction
+
+
+def scenario_kpis(prepared: PreparedScenario, results: list[ShiftResult]) -> dict:
+    """All KPIs of a solved scenario as a JSON-ready dict (the ``kpis.json`` schema)."""
+    busy = {r.shift: estimated_busy_fraction(prepared, r.instance, r.shift) for r in results}
+    return {
+        "scenario": prepared.scenario.name,
+        "grade1": grade_kpis(prepared, results, grade=1, busy=busy),
+        "grade2": grade_kpis(prepared, results, grade=2, busy=busy),
+        "busy_fraction_by_shift": {shift: round(q, 4) for shift, q in busy.items()},
+        "solver": solver_kpis(results),
+        "assumptions": assumptions(prepared),
+    }
+
+
+def grade_kpis(prepared: PreparedScenario, results: list[ShiftResult], *, grade: int, busy: dict[str, float]) -> dict:
+    """Coverage of one grade overall, by shift, by base and by local authority."""
+    target_s = results[0].instance.target_s(grade)
+    weight = np.column_stack([r.instance.demand(grade) for r in results])
+    response = np.column_stack([r.response_s for r in results])
+    covered = response <= target_s
+    counts = np.column_stack([_cover_count(r, grade) for r in results])
+    expected = 1.0 - np.column_stack([busy[r.shift] ** counts[:, k] for k, r in enumerate(results)])
+    responding = np.column_stack([r.responding_base for r in results])
+    base_names = [b.name for b in prepared.scenario.bases]
+    la = np.repeat(prepared.demand.nodes["la_name"].to_numpy(object)[:, None], len(results), axis=1)
+    return {
+        "target_min": target_s / 60.0,
+        "demand_per_year": round(float(weight.sum()), 1),
+        "covered_share": _share(weight, covered),
+        "expected_covered_share": _share(weight, expected),
+        "mean_response_min": _weighted_mean(response, weight),
+        "p90_response_min": _weighted_percentile(response, weight, 90.0),
+        "by_shift": {r.shift: _share(weight[:, k], covered[:, k]) for k, r in enumerate(results)},
+        "expected_by_shift": {r.shift: _share(weight[:, k], expected[:, k]) for k, r in enumerate(results)},
+        "by_base": {name: _share(weight[responding == b], covered[responding == b]) for b, name in enumerate(base_names)},
+        "by_local_authority": {str(name): _share(weight[la == name], covered[la == name]) for name in sorted(set(la[:, 0]))},
+    }
+
+
+def _cover_count(result: ShiftResult, grade: int) -> np.ndarray:
+    coverage = result.plan.coverage
+    return coverage.cover_count_grade1 if grade == 1 else coverage.cover_count_grade2
+
+
+def _share(weight: np.ndarray, covered: np.ndarray) -> float:
+    total = float(weight.sum())
+    return round(float((weight * covered).sum()) / total, 6) if total > 0 else float("nan")
+
+
+def _weighted_mean(response_s: np.ndarray, weight: np.ndarray) -> float:
+    reached = np.isfinite(response_s)
+    total = float(weight[reached].sum())
+    return round(float((response_s[reached] * weight[reached]).sum()) / total / 60.0, 3) if total > 0 else float("nan")
+
+
+def _weighted_percentile(response_s: np.ndarray, weight: np.ndarray, percent: float) -> float:
+    """Weighted percentile in minutes; unreached demand counts as beyond every time (inf)."""
+    values, weights = response_s.ravel(), weight.ravel()
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    if cumulative.size == 0 or cumulative[-1] <= 0:
+        return float("nan")
+    position = np.searchsorted(cumulative, percent / 100.0 * cumulative[-1])
+    value = values[order][min(position, values.size - 1)]
+    return round(float(value) / 60.0, 3) if np.isfinite(value) else float("inf")
+
+
+def solver_kpis(results: list[ShiftResult]) -> dict:
+    """Status, objective, bound, gap and time: summed over shifts, and per shift."""
+    reports = [r.plan.report for r in results if r.plan.report is not None]
+    objective = float(sum(rep.objective for rep in reports))
+    bound = float(sum(rep.bound for rep in reports))
+    return {
+        "status": str(SolveStatus.worst([rep.status for rep in reports])),
+        "objective": round(objective, 4),
+        "bound": round(bound, 4),
+        "gap": round((bound - objective) / bound, 8) if bound > 0 else 0.0,
+        "seconds": round(float(sum(rep.seconds for rep in reports)), 2),
+        "solver": ",".join(sorted({rep.solver for rep in reports})),
+        "by_shift": {
+            r.shift: {"status": str(r.plan.report.status), "objective": round(r.plan.report.objective, 4),
+                      "bound": round(r.plan.report.bound, 4), "gap": r.plan.report.gap,
+                      "seconds": round(r.plan.report.seconds, 2), "warnings": list(r.plan.report.warnings)}
+            for r in results if r.plan.report is not None
+        },
+        "objective_note": "Grade 1 covered demand (expected incidents a year within target), first objective level",
+    }
+
+
+def assumptions(prepared: PreparedScenario) -> dict:
+    """Every modelled assumption behind the figures, for the report and the audit trail."""
+    scenario = prepared.scenario
+    return {
+        "network": prepared.network.name,
+        "network_nodes": prepared.network.n_nodes,
+        "speed_factor": scenario.network.speed_factor,
+        "mobilisation_s": scenario.response.mobilisation_s,
+        "max_base_travel_min": {b.name: b.max_travel_min or scenario.response.max_base_travel_min
+                                for b in scenario.bases},
+        "job_time_min": {"grade1": scenario.response.job_time_grade1_min,
+                         "grade2": scenario.response.job_time_grade2_min},
+        "demand_source": prepared.demand.source,
+        "grade1_per_year": scenario.demand.grade1_per_year,
+        "grade2_per_year": scenario.demand.grade2_per_year,
+        "demand_nodes": len(prepared.demand.nodes),
+        "candidates": int(len(prepared.candidates)),
+        "label": "modelled: travel-only figures are upper bounds on attendance; availability-adjusted figures "
+                 "use an estimated busy fraction, not a simulation",
+    }

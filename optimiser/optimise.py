@@ -1,0 +1,90 @@
+"""The ``hubplan optimise`` job: scenario file in, plan files out."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from optimiser.kpis import scenario_kpis
+from optimiser.plan_output import write_plan
+from optimiser.prepare import prepare
+from optimiser.scenario import load_scenario
+from optimiser.solve import solve_scenario
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OptimiseResult:
+    """What ``optimise`` wrote and the KPIs it computed."""
+
+    files: list[Path]
+    kpis: dict
+    seconds: float
+
+
+def optimise(scenario_path: str | Path, out_dir: str | Path, *, workers: int = 2) -> OptimiseResult:
+    """Optimise every shift of a scenario and write ``plan.gpkg``, ``plan.csv`` and ``kpis.json``."""
+    started = time.perf_counter()
+    scenario = load_scenario(scenario_path)
+    with _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def on_matrix(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=total)
+            progress.update(tasks[label], completed=done)
+
+        prepared = prepare(scenario, progress=on_matrix, workers=workers)
+        solving = progress.add_task("solving", total=len(scenario.shift_names))
+
+        def on_shift(shift: str) -> None:
+            progress.update(solving, description=f"solving shift {shift}", advance=0)
+
+        results = solve_scenario(prepared, on_shift=on_shift)
+        progress.update(solving, completed=len(scenario.shift_names))
+    kpis = scenario_kpis(prepared, results)
+    files = write_plan(prepared, results, kpis, out_dir)
+    log.info("wrote %s", ", ".join(str(f) for f in files))
+    return OptimiseResult(files, kpis, time.perf_counter() - started)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True,
+    )
+
+
+def print_kpis(kpis: dict, console: Console) -> None:
+    """Print the headline KPIs: coverage per grade (travel only and with busy cars), by shift, solver status."""
+    table = Table(title=f"{kpis['scenario']}: modelled response (travel only is an upper bound on attendance)")
+    for column in ("grade", "target", "travel only", "with busy cars", "mean min", "p90 min"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for grade in ("grade1", "grade2"):
+        k = kpis[grade]
+        table.add_row(grade.replace("grade", "Grade "), f"{k['target_min']:g} min", f"{k['covered_share']:.1%}",
+                      f"{k['expected_covered_share']:.1%}", f"{k['mean_response_min']:.1f}",
+                      f"{k['p90_response_min']:.1f}")
+    console.print(table)
+    for grade in ("grade1", "grade2"):
+        k = kpis[grade]
+        shifts = ", ".join(f"{s} {k['by_shift'][s]:.1%} ({k['expected_by_shift'][s]:.1%})" for s in k["by_shift"])
+        bases = ", ".join(f"{b} {v:.1%}" for b, v in k["by_base"].items())
+        console.print(f"{grade.replace('grade', 'Grade ')} by shift, travel only (with busy cars): {shifts}; "
+                      f"by base: {bases}")
+    by_la = ", ".join(f"{name} {share:.1%}" for name, share in kpis["grade1"]["by_local_authority"].items())
+    console.print(f"Grade 1 by local authority: {by_la}")
+    solver = kpis["solver"]
+    console.print(
+        f"solver: {solver['status']} ({solver['solver']}), objective {solver['objective']:,.1f}, "
+        f"bound {solver['bound']:,.1f}, gap {solver['gap']:.4%}, {solver['seconds']:.1f} s; "
+        f"busy fraction by shift {kpis['busy_fraction_by_shift']}"
+    )

@@ -1,0 +1,133 @@
+"""Write a solved scenario: ``plan.gpkg``, ``plan.csv`` and ``kpis.json``, all or nothing.
+
+Files are written into a temporary folder beside the output folder and
+moved into place only when every one of them was written, so a failure
+never leaves a half-written plan.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geodata import embedded
+from geodata.crs import BNG, crs_to_lonlat
+from optimiser.prepare import PreparedScenario
+from optimiser.solve import ShiftResult
+
+PLAN_FILES = ("plan.gpkg", "plan.csv", "kpis.json")
+
+
+def write_plan(prepared: PreparedScenario, results: list[ShiftResult], kpis: dict, out_dir: str | Path) -> list[Path]:
+    """Write the plan files into ``out_dir`` (created if needed) and return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".hubplan-", dir=out))
+    try:
+        locations = deployment_locations(prepared, results)
+        _write_geopackage(staging / "plan.gpkg", prepared, results, locations)
+        locations.drop(columns="geometry").to_csv(staging / "plan.csv", index=False, float_format="%.6f")
+        (staging / "kpis.json").write_text(json.dumps(_json_safe(kpis), indent=2) + "\n")
+        for name in PLAN_FILES:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in PLAN_FILES]
+
+
+def deployment_locations(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.GeoDataFrame:
+    """One row per chosen location and shift: id, base, shift, name, nearest postcode, demand it serves."""
+    rows = []
+    base_names = [b.name for b in prepared.scenario.bases]
+    for result in results:
+        grade1 = result.instance.grade1_demand
+        for site, base in zip(result.plan.sites, result.plan.site_bases, strict=True):
+            candidate = prepared.candidates.iloc[site]
+            serves = result.responding_site == site
+            rows.append(
+                {
+                    "location_id": candidate["candidate_id"],
+                    "base": base_names[base],
+                    "shift": result.shift,
+                    "name": candidate["name"],
+                    "kind": candidate["kind"],
+                    "easting": round(float(candidate["x_m"]), 1),
+                    "northing": round(float(candidate["y_m"]), 1),
+                    "grade1_first_response_per_year": round(float(grade1[serves].sum()), 2),
+                }
+            )
+    table = pd.DataFrame(rows)
+    table["nearest_postcode"] = embedded.nearest_postcode(table["easting"].to_numpy(), table["northing"].to_numpy())
+    lon, lat = crs_to_lonlat(table["easting"].to_numpy(), table["northing"].to_numpy())
+    table["lon"], table["lat"] = np.round(lon, 6), np.round(lat, 6)
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["easting"], table["northing"]), crs=BNG)
+
+
+def demand_layer(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.GeoDataFrame:
+    """Per demand node and shift: Grade 1/2 demand, response time from the plan, covered flags."""
+    nodes = prepared.demand.nodes
+    base_names = np.array([b.name for b in prepared.scenario.bases] + [""], dtype=object)
+    site_ids = np.concatenate([prepared.candidates["candidate_id"].to_numpy(object), base_names[:-1], [""]])
+    frames = []
+    for result in results:
+        instance = result.instance
+        frames.append(
+            pd.DataFrame(
+                {
+                    "node_id": nodes["node_id"],
+                    "shift": result.shift,
+                    "lsoa_code": nodes["lsoa_code"],
+                    "la_name": nodes["la_name"],
+                    "grade1_per_year": instance.grade1_demand,
+                    "grade2_per_year": instance.grade2_demand,
+                    "response_time_s": np.where(np.isfinite(result.response_s), result.response_s, np.nan),
+                    "covered_grade1": result.response_s <= instance.target_grade1_s,
+                    "covered_grade2": result.response_s <= instance.target_grade2_s,
+                    "responding_site": site_ids[result.responding_site],
+                    "responding_base": base_names[result.responding_base],
+                    "x_m": nodes["x_m"],
+                    "y_m": nodes["y_m"],
+                }
+            )
+        )
+    table = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["x_m"], table["y_m"]), crs=BNG)
+
+
+def bases_layer(prepared: PreparedScenario) -> gpd.GeoDataFrame:
+    """The scenario's bases with their staffing per shift."""
+    rows = []
+    for base, located in zip(prepared.scenario.bases, prepared.bases.itertuples(), strict=True):
+        row = {"name": base.name, "postcode": located.postcode, "easting": located.x_m, "northing": located.y_m}
+        for shift, staffing in base.shifts.items():
+            row[f"{shift}_units"], row[f"{shift}_locations"] = staffing.units, staffing.locations
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["easting"], table["northing"]), crs=BNG)
+
+
+def _write_geopackage(
+    path: Path, prepared: PreparedScenario, results: list[ShiftResult], locations: gpd.GeoDataFrame
+) -> None:
+    bases_layer(prepared).to_file(path, layer="bases", driver="GPKG")
+    locations.to_file(path, layer="deployment_locations", driver="GPKG")
+    demand_layer(prepared, results).to_file(path, layer="demand", driver="GPKG")
+
+
+def _json_safe(value: object) -> object:
+    """Replace non-finite floats (not valid JSON) with None, recursively."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,293 @@
+"""Scenario files: a hub configuration and every assumption of one optimisation, in TOML.
+
+A scenario names its network, demand and candidate sources, the bases with
+their cars and deployment locations per shift, the response assumptions
+(speed factor, mobilisation delay, targets) and the solver settings. Unknown
+keys and bad values are rejected with the valid choices listed; every
+problem in the file is reported at once. See ``scenarios/hubs-2018.toml``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from geodata.errors import InputDataError
+
+SHIFT_NAMES = ("early", "late", "night")
+OBJECTIVES = ("ranked", "weighted")
+SOLVERS = ("scip", "cp-sat")
+
+
+@dataclass(frozen=True)
+class ShiftStaffing:
+    """Cars on duty at a base in one shift, and how many deployment locations it uses."""
+
+    units: int
+    locations: int
+
+
+@dataclass(frozen=True)
+class BaseSpec:
+    """A base: where it is and its staffing per shift.
+
+    Exactly one of ``postcode``, ``easting/northing`` or ``lon/lat`` gives the location.
+    """
+
+    name: str
+    shifts: dict[str, ShiftStaffing]
+    postcode: str | None = None
+    easting: float | None = None
+    northing: float | None = None
+    lon: float | None = None
+    lat: float | None = None
+    max_travel_min: float | None = None
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Which network, and the blue-light speed factor applied to response journeys."""
+
+    source: str = "default"
+    speed_factor: float = 1.2
+    max_snap_m: float = 2_000.0
+
+
+@dataclass(frozen=True)
+class DemandSpec:
+    """Demand source and its assumptions (see :class:`geodata.demand.DemandParams`)."""
+
+    source: str = "modelled"
+    weighting: str = "population"
+    grade1_per_year: float = 43_000.0
+    grade2_per_year: float = 65_000.0
+    cell_m: float = 500.0
+    night_centre_exponent: float = 0.5
+
+
+@dataclass(frozen=True)
+class CandidateSpec:
+    """How candidate deployment locations are produced."""
+
+    junctions: bool = True
+    junction_spacing_m: float = 400.0
+    hotspots: int = 1_000
+    hotspot_spacing_m: float = 400.0
+    file: str | None = None
+    area_buffer_m: float = 2_000.0
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    """Response assumptions: mobilisation delay, targets, base tie, job time for the availability estimate."""
+
+    mobilisation_s: float = 120.0
+    target_grade1_min: float = 15.0
+    target_grade2_min: float = 60.0
+    max_base_travel_min: float = 30.0
+    job_time_grade1_min: float = 75.0
+    job_time_grade2_min: float = 60.0
+
+
+@dataclass(frozen=True)
+class SolverSpec:
+    """Objective and solver settings (see :class:`models.instance.CoverageParams`).
+
+    ``busy_fraction = "auto"`` turns on expected cover (MEXCLP) with each shift's
+    busy fraction estimated from its workload (see :mod:`optimiser.kpis`).
+    """
+
+    objective: str = "ranked"
+    grade1_weight: float = 1.0
+    grade2_weight: float = 1.0
+    backup_weight: float = 0.0
+    busy_fraction: float | str | None = None
+    solver: str = "scip"
+    time_limit_s: float = 60.0
+    relative_gap: float = 1e-4
+    seed: int = 0
+    equity_floor_share: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario file."""
+
+    name: str
+    description: str
+    bases: tuple[BaseSpec, ...]
+    network: NetworkSpec = NetworkSpec()
+    demand: DemandSpec = DemandSpec()
+    candidates: CandidateSpec = CandidateSpec()
+    response: ResponseSpec = ResponseSpec()
+    solver: SolverSpec = SolverSpec()
+    path: str = "<memory>"
+
+    @property
+    def shift_names(self) -> tuple[str, ...]:
+        """Shifts the bases are staffed for, in canonical order."""
+        named = {shift for base in self.bases for shift in base.shifts}
+        return tuple(s for s in SHIFT_NAMES if s in named)
+
+
+SECTIONS = {"network": NetworkSpec, "demand": DemandSpec, "candidates": CandidateSpec,
+            "response": ResponseSpec, "solver": SolverSpec}
+TOP_LEVEL = ("name", "description", "bases", *SECTIONS)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check a scenario TOML file; relative file paths inside it resolve from its folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError("no such scenario file; check the path (examples are in scenarios/)", source=str(path))
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise InputDataError(f"is not valid TOML: {error}", source=str(path)) from None
+    return scenario_from_dict(raw, source=str(path), folder=path.parent)
+
+
+def scenario_from_dict(raw: dict[str, Any], *, source: str = "<memory>", folder: Path | None = None) -> Scenario:
+    """Build a :class:`Scenario` from parsed TOML, collecting every problem before raising."""
+    problems: list[str] = []
+    _unknown(raw, TOP_LEVEL, "top level", problems)
+    sections = {key: _section(raw.get(key, {}), cls, key, problems) for key, cls in SECTIONS.items()}
+    bases = tuple(_base(item, i, problems) for i, item in enumerate(raw.get("bases", [])))
+    if not bases:
+        problems.append("bases: at least one [[bases]] entry is needed")
+    _check_values(sections, bases, problems)
+    if problems:
+        raise InputDataError("is not a valid scenario", source=source, problems=problems)
+    sections = _resolve_paths(sections, folder)
+    return Scenario(
+        name=str(raw.get("name", Path(source).stem)),
+        description=str(raw.get("description", "")),
+        bases=bases,
+        path=source,
+        **sections,
+    )
+
+
+def _unknown(table: dict[str, Any], valid: tuple[str, ...], where: str, problems: list[str]) -> None:
+    for key in table:
+        if key not in valid:
+            problems.append(f"{where}: unknown key {key!r}; valid keys: {', '.join(valid)}")
+
+
+def _section(table: Any, cls: type, where: str, problems: list[str]) -> Any:
+    if not isinstance(table, dict):
+        problems.append(f"[{where}] must be a table")
+        return cls()
+    valid = tuple(f.name for f in fields(cls))
+    _unknown(table, valid, f"[{where}]", problems)
+    known = {key: value for key, value in table.items() if key in valid}
+    defaults = cls()
+    for key, value in known.items():
+        expected = getattr(defaults, key)
+        if not _same_kind(value, expected):
+            problems.append(f"[{where}] {key} = {value!r}: expected {_kind_name(expected)}")
+    return cls(**{k: v for k, v in known.items() if _same_kind(v, getattr(defaults, k))})
+
+
+def _same_kind(value: Any, expected: Any) -> bool:
+    if expected is None:
+        return isinstance(value, int | float | str) and not isinstance(value, bool)
+    if isinstance(expected, bool):
+        return isinstance(value, bool)
+    if isinstance(expected, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(expected, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, type(expected))
+
+
+def _kind_name(expected: Any) -> str:
+    if expected is None or isinstance(expected, float):
+        return "a number"
+    return {bool: "true or false", int: "a whole number", str: "a string", dict: "a table"}[type(expected)]
+
+
+def _base(item: Any, index: int, problems: list[str]) -> BaseSpec:
+    where = f"bases[{index}]"
+    if not isinstance(item, dict):
+        problems.append(f"{where}: must be a table")
+        return BaseSpec(name=f"base {index}", shifts={})
+    valid = ("name", "postcode", "easting", "northing", "lon", "lat", "max_travel_min", "shifts")
+    _unknown(item, valid, where, problems)
+    name = str(item.get("name", "")).strip()
+    if not name:
+        problems.append(f"{where}: needs a name")
+    where = f"base {name or index!r}"
+    given = [form for form, keys in (("postcode", ("postcode",)), ("easting/northing", ("easting", "northing")),
+                                     ("lon/lat", ("lon", "lat"))) if all(k in item for k in keys)]
+    if len(given) != 1:
+        problems.append(f"{where}: give exactly one location: postcode, easting/northing or lon/lat (got {given or 'none'})")
+    shifts = _shifts(item.get("shifts", {}), where, problems)
+    location = {k: item[k] for k in ("postcode", "easting", "northing", "lon", "lat") if k in item}
+    return BaseSpec(name=name or f"base {index}", shifts=shifts, max_travel_min=item.get("max_travel_min"), **location)
+
+
+def _shifts(table: Any, where: str, problems: list[str]) -> dict[str, ShiftStaffing]:
+    if not isinstance(table, dict) or not table:
+        problems.append(f"{where}: needs [shifts] with units and locations for each of {', '.join(SHIFT_NAMES)}")
+        return {}
+    shifts = {}
+    for shift, staffing in table.items():
+        if shift not in SHIFT_NAMES:
+            problems.append(f"{where}: unknown shift {shift!r}; valid shifts: {', '.join(SHIFT_NAMES)}")
+            continue
+        if not isinstance(staffing, dict):
+            problems.append(f"{where}.shifts.{shift}: must be a table with units and locations")
+            continue
+        _unknown(staffing, ("units", "locations"), f"{where}.shifts.{shift}", problems)
+        units, locations = staffing.get("units"), staffing.get("locations")
+        if not (isinstance(units, int) and isinstance(locations, int) and 0 <= locations <= units):
+            problems.append(
+                f"{where}.shifts.{shift}: units and locations must be whole numbers with 0 <= locations <= units "
+                f"(every deployment location holds a car); got units={units!r}, locations={locations!r}"
+            )
+            continue
+        shifts[shift] = ShiftStaffing(units=units, locations=locations)
+    return shifts
+
+
+def _check_values(sections: dict[str, Any], bases: tuple[BaseSpec, ...], problems: list[str]) -> None:
+    solver, response, network = sections["solver"], sections["response"], sections["network"]
+    if solver.objective not in OBJECTIVES:
+        problems.append(f"[solver] objective = {solver.objective!r}: valid choices: {', '.join(OBJECTIVES)}")
+    if isinstance(solver.busy_fraction, str) and solver.busy_fraction != "auto":
+        problems.append(f"[solver] busy_fraction = {solver.busy_fraction!r}: give a number in [0, 1) or \"auto\"")
+    if solver.solver not in SOLVERS:
+        problems.append(f"[solver] solver = {solver.solver!r}: valid choices: {', '.join(SOLVERS)}")
+    if not 0 < network.speed_factor <= 2.0:
+        problems.append(f"[network] speed_factor = {network.speed_factor}: must be in (0, 2]")
+    if response.mobilisation_s < 0 or response.mobilisation_s >= 60 * response.target_grade1_min:
+        problems.append("[response] mobilisation_s must be >= 0 and shorter than the Grade 1 target")
+    if not 0 < response.target_grade1_min <= response.target_grade2_min:
+        problems.append("[response] targets must satisfy 0 < target_grade1_min <= target_grade2_min")
+    names = [base.name for base in bases]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        problems.append(f"bases: names must be unique; repeated: {', '.join(duplicates)}")
+    staffed = [set(base.shifts) for base in bases if base.shifts]
+    if staffed and any(s != staffed[0] for s in staffed):
+        problems.append("bases: every base must list the same shifts")
+
+
+def _resolve_paths(sections: dict[str, Any], folder: Path | None) -> dict[str, Any]:
+    if folder is None:
+        return sections
+
+    def resolve(value: str | None) -> str | None:
+        if value is None or value in ("default", "modelled") or value.startswith("place:"):
+            return value
+        candidate = Path(value)
+        return str(candidate if candidate.is_absolute() else (folder / candidate))
+
+    sections = dict(sections)
+    sections["network"] = replace(sections["network"], source=resolve(sections["network"].source))
+    sections["demand"] = replace(sections["demand"], source=resolve(sections["demand"].source))
+    sections["candidates"] = replace(sections["candidates"], file=resolve(sections["candidates"].file))
+    return sections

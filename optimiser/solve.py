@@ -1,0 +1,143 @@
+"""Solve a prepared scenario shift by shift, and recompute each plan's response times."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse
+
+from models.coverage import solve_double_standard
+from models.instance import CoverageInstance, CoverageParams
+from models.plan import Plan
+from optimiser.prepare import PreparedScenario
+
+log = logging.getLogger(__name__)
+
+#: Largest busy fraction used (a saturated shift would otherwise give q = 1, and no cover at all).
+MAX_BUSY_FRACTION = 0.95
+
+
+@dataclass(frozen=True, eq=False)
+class ShiftResult:
+    """One shift's plan and, per demand node, the fastest open site and its response time.
+
+    Attributes
+    ----------
+    response_s
+        Fastest response time from any open site (chosen locations and bases), seconds; ``inf`` beyond 60 min.
+    responding_site
+        Index of that site: ``0..m-1`` a candidate, ``m..m+B-1`` a base; -1 when none reaches the node.
+    responding_base
+        Base index whose car responds (a location's own base), -1 when none.
+    """
+
+    shift: str
+    instance: CoverageInstance
+    plan: Plan
+    response_s: np.ndarray
+    responding_site: np.ndarray
+    responding_base: np.ndarray
+
+
+def coverage_params(prepared: PreparedScenario, instance: CoverageInstance, shift: str) -> CoverageParams:
+    """The models' parameters from the scenario's ``[solver]`` section, for one shift."""
+    spec = prepared.scenario.solver
+    busy = spec.busy_fraction
+    if busy == "auto":
+        busy = estimated_busy_fraction(prepared, instance, shift)
+    return CoverageParams(
+        objective=spec.objective,
+        grade1_weight=spec.grade1_weight,
+        grade2_weight=spec.grade2_weight,
+        backup_weight=spec.backup_weight,
+        busy_fraction=busy,
+        solver=spec.solver,
+        time_limit_s=spec.time_limit_s,
+        relative_gap=spec.relative_gap,
+        seed=spec.seed,
+        equity_floor_share=dict(spec.equity_floor_share),
+    )
+
+
+def estimated_busy_fraction(prepared: PreparedScenario, instance: CoverageInstance, shift: str) -> float:
+    """Share of time a car is busy in ``shift``: job car-hours per hour over the cars on duty (capped)."""
+    response = prepared.scenario.response
+    hours = next(len(s.hours) for s in prepared.demand.shifts if s.name == shift)
+    work_per_hour = (
+        instance.grade1_demand.sum() * response.job_time_grade1_min
+        + instance.grade2_demand.sum() * response.job_time_grade2_min
+    ) / 60.0 / (365.0 * hours)
+    units = float(instance.units_per_base.sum())
+    return float(min(MAX_BUSY_FRACTION, work_per_hour / units)) if units > 0 else MAX_BUSY_FRACTION
+
+
+def shift_instance(prepared: PreparedScenario, shift: str) -> CoverageInstance:
+    """The covering instance of one shift."""
+    grade1, grade2 = prepared.demand.for_shift(shift)
+    bases = prepared.scenario.bases
+    response = prepared.scenario.response
+    return CoverageInstance(
+        grade1_demand=grade1,
+        grade2_demand=grade2,
+        candidate_response_s=prepared.candidate_response_s,
+        base_response_s=prepared.base_response_s,
+        base_to_candidate_time_s=prepared.base_to_candidate_s,
+        max_base_travel_s=prepared.max_base_travel_s,
+        locations_per_base=np.array([b.shifts[shift].locations for b in bases]),
+        units_per_base=np.array([b.shifts[shift].units for b in bases]),
+        target_grade1_s=response.target_grade1_min * 60.0,
+        target_grade2_s=response.target_grade2_min * 60.0,
+        demand_group=tuple(prepared.demand.nodes["la_name"]),
+        base_names=tuple(b.name for b in bases),
+    )
+
+
+def solve_scenario(
+    prepared: PreparedScenario, *, on_shift: Callable[[str], None] | None = None
+) -> list[ShiftResult]:
+    """Solve every shift of the scenario in turn."""
+    results = []
+    for shift in prepared.scenario.shift_names:
+        if on_shift is not None:
+            on_shift(shift)
+        instance = shift_instance(prepared, shift)
+        plan = solve_double_standard(instance, coverage_params(prepared, instance, shift))
+        report = plan.report
+        if report is not None:
+            log.info("shift %s: %s, objective %.1f, bound %.1f, gap %.4f%%, %.1f s", shift, report.status,
+                     report.objective, report.bound, 100 * report.gap, report.seconds)
+        results.append(_with_response(shift, instance, plan))
+    return results
+
+
+def _with_response(shift: str, instance: CoverageInstance, plan: Plan) -> ShiftResult:
+    sites = np.asarray(plan.sites, dtype=np.int64)
+    open_response = scipy.sparse.hstack(
+        [instance.candidate_response_s[:, sites], instance.base_response_s], format="csr"
+    )
+    dense = _dense_with_inf(open_response)
+    best = np.argmin(dense, axis=1)
+    response_s = dense[np.arange(dense.shape[0]), best]
+    reached = np.isfinite(response_s)
+    site_base = np.concatenate([np.asarray(plan.site_bases, dtype=np.int64), np.arange(instance.n_bases)])
+    site_index = np.concatenate([sites, instance.n_candidates + np.arange(instance.n_bases)])
+    return ShiftResult(
+        shift=shift,
+        instance=instance,
+        plan=plan,
+        response_s=response_s,
+        responding_site=np.where(reached, site_index[best], -1),
+        responding_base=np.where(reached, site_base[best], -1),
+    )
+
+
+def _dense_with_inf(matrix: scipy.sparse.csr_matrix) -> np.ndarray:
+    """Dense copy where absent entries are ``inf`` (explicit zeros stay 0)."""
+    shifted = matrix.copy()
+    shifted.data = shifted.data + 1.0
+    dense = shifted.toarray()
+    dense[dense == 0.0] = np.inf
+    return dense - 1.0

@@ -1,0 +1,97 @@
+"""hubplan optimise end to end on a small scenario: files, KPIs, evaluator agreement, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+
+from optimiser.cli import main
+
+SMALL = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "small.toml"
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "matrix-cache"))
+
+
+@pytest.fixture(scope="module")
+def small_plan(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("plan")
+    cache = tmp_path_factory.getbasetemp() / "matrix-cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HUBPLAN_CACHE_DIR", str(cache))
+        assert main(["-q", "optimise", str(SMALL), "--out", str(out), "--workers", "1"]) == 0
+    return out
+
+
+def test_optimise_writes_the_three_files(small_plan):
+    assert sorted(p.name for p in small_plan.iterdir()) == ["kpis.json", "plan.csv", "plan.gpkg"]
+    layers = {name for name, _ in pyogrio.list_layers(small_plan / "plan.gpkg")}
+    assert layers == {"bases", "deployment_locations", "demand"}
+
+
+def test_each_base_gets_its_locations_in_every_shift(small_plan):
+    locations = gpd.read_file(small_plan / "plan.gpkg", layer="deployment_locations")
+    counts = locations.groupby(["shift", "base"]).size().to_dict()
+    assert counts == {(s, b): 2 for s in ("early", "late", "night") for b in ("Stafford", "Burton")}
+    assert locations["nearest_postcode"].str.match(r"^[A-Z]{1,2}\d").all()
+    assert locations.crs.to_epsg() == 27700
+
+
+def test_kpis_have_the_documented_shape(small_plan):
+    kpis = json.loads((small_plan / "kpis.json").read_text())
+    for grade in ("grade1", "grade2"):
+        assert 0.0 <= kpis[grade]["covered_share"] <= 1.0
+        assert set(kpis[grade]["by_base"]) == {"Stafford", "Burton"}
+        assert set(kpis[grade]["by_shift"]) == {"early", "late", "night"}
+        assert len(kpis[grade]["by_local_authority"]) == 9
+        assert kpis[grade]["expected_covered_share"] <= kpis[grade]["covered_share"] + 1e-9
+    assert set(kpis["solver"]) >= {"status", "objective", "bound", "gap", "seconds"}
+    assert kpis["solver"]["status"] == "optimal"
+
+
+def test_solver_objective_agrees_with_the_demand_layer(small_plan):
+    """Independent check: Grade 1 demand flagged covered in plan.gpkg sums to the solver's objective."""
+    kpis = json.loads((small_plan / "kpis.json").read_text())
+    demand = gpd.read_file(small_plan / "plan.gpkg", layer="demand")
+    covered = demand.loc[demand["covered_grade1"], "grade1_per_year"].sum()
+    assert covered == pytest.approx(kpis["solver"]["objective"], rel=1e-6)
+    by_time = demand.loc[demand["response_time_s"] <= 900.0, "grade1_per_year"].sum()
+    assert by_time == pytest.approx(covered)
+    assert kpis["grade1"]["covered_share"] == pytest.approx(covered / demand["grade1_per_year"].sum(), abs=1e-6)
+
+
+def test_a_base_with_too_few_reachable_candidates_is_named(tmp_path, capsys):
+    scenario = tmp_path / "tight.toml"
+    text = SMALL.read_text().replace("max_base_travel_min = 40", "max_base_travel_min = 1")
+    scenario.write_text(text)
+    code = main(["optimise", str(scenario), "--out", str(tmp_path / "out"), "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "Stafford" in err or "Burton" in err
+    assert not (tmp_path / "out" / "kpis.json").exists()
+
+
+def test_bad_scenario_exits_2(tmp_path, capsys):
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(SMALL.read_text().replace('objective = "ranked"', 'objective = "best"'))
+    assert main(["optimise", str(scenario), "--out", str(tmp_path / "out")]) == 2
+    assert "valid choices: ranked, weighted" in capsys.readouterr().err
+
+
+def test_failed_write_leaves_no_files(tmp_path, monkeypatch, small_plan):
+    out = tmp_path / "out"
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", broken)
+    assert main(["-q", "optimise", str(SMALL), "--out", str(out), "--workers", "1"]) == 2
+    assert list(out.iterdir()) == []
+    shutil.rmtree(out)
