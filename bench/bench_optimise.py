@@ -61,17 +61,29 @@ def main(argv: list[str] | None = None) -> int:
     for sites in (30, 4):
         _single_rows(table, instance, params, sites, args)
     console.print(table)
-    console.print(f"goal: double-standard optimal (gap <= 0.01 %) in <= 30 s; single-standard >= 5x faster than "
-                  f"spopt at equal objective. Machine load: {Path('/proc/loadavg').read_text().split()[:3]}")
+    console.print(
+        f"goal: double-standard optimal (gap <= 0.01 %) in <= 30 s; single-standard >= 5x faster than "
+        f"spopt at equal objective. Machine load: {Path('/proc/loadavg').read_text().split()[:3]}"
+    )
     return 0
 
 
 def _double_rows(table: Table, instance, params: CoverageParams, busy: float) -> None:
-    for label, options in (("double standard, ranked", {}), (f"+ expected cover q={busy:.2f}", {"busy_fraction": busy})):
+    for label, options in (
+        ("double standard, ranked", {}),
+        (f"+ expected cover q={busy:.2f}", {"busy_fraction": busy}),
+    ):
         plan = solve_double_standard(instance, dataclasses.replace(params, **options))
         report = plan.report
-        table.add_row(label, "hubplan (SCIP)", str(report.status), f"{report.objective:,.2f}", f"{report.gap:.4%}",
-                      f"{report.seconds:.2f}", "")
+        table.add_row(
+            label,
+            "hubplan (SCIP)",
+            str(report.status),
+            f"{report.objective:,.2f}",
+            f"{report.gap:.4%}",
+            f"{report.seconds:.2f}",
+            "",
+        )
 
 
 def _single_rows(table: Table, instance, params: CoverageParams, sites: int, args: argparse.Namespace) -> None:
@@ -81,15 +93,36 @@ def _single_rows(table: Table, instance, params: CoverageParams, sites: int, arg
     ours_s = time.perf_counter() - started
     report = plan.report
     label = f"single standard, p={sites}"
-    table.add_row(label, "hubplan (SCIP)", str(report.status), f"{report.objective:,.2f}", f"{report.gap:.4%}",
-                  f"{ours_s:.2f}", "1.0")
+    table.add_row(
+        label,
+        "hubplan (SCIP)",
+        str(report.status),
+        f"{report.objective:,.2f}",
+        f"{report.gap:.4%}",
+        f"{ours_s:.2f}",
+        "1.0",
+    )
     greedy = _greedy_objective(weights, instance.candidate_response_s, sites)
-    table.add_row("", "greedy", "heuristic", f"{greedy[0]:,.2f}", f"{1 - greedy[0] / report.objective:.4%} below",
-                  f"{greedy[1]:.2f}", f"{greedy[1] / ours_s:.2f}")
+    table.add_row(
+        "",
+        "greedy",
+        "heuristic",
+        f"{greedy[0]:,.2f}",
+        f"{1 - greedy[0] / report.objective:.4%} below",
+        f"{greedy[1]:.2f}",
+        f"{greedy[1] / ours_s:.2f}",
+    )
     if not args.skip_spopt:
         spopt = _run_spopt(weights, instance.candidate_response_s, sites, args.spopt_time_limit_s)
-        table.add_row("", "spopt MCLP (CBC)", spopt["status"], f"{spopt['objective_recomputed']:,.2f}",
-                      f"build {spopt['build_s']:.0f} s", f"{spopt['total_s']:.2f}", f"{spopt['total_s'] / ours_s:.1f}")
+        table.add_row(
+            "",
+            "spopt MCLP (CBC)",
+            spopt["status"],
+            f"{spopt['objective_recomputed']:,.2f}",
+            f"build {spopt['build_s']:.0f} s",
+            f"{spopt['total_s']:.2f}",
+            f"{spopt['total_s'] / ours_s:.1f}",
+        )
 
 
 def _greedy_objective(weights: np.ndarray, response, sites: int) -> tuple[float, float]:
@@ -112,8 +145,9 @@ def _run_spopt(weights: np.ndarray, response, sites: int, time_limit_s: float) -
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "instance.npz"
         np.savez(path, cost_s=dense, weights=weights, radius_s=900.0, sites=sites, time_limit_s=time_limit_s)
-        done = subprocess.run([sys.executable, "-m", "bench.spopt_mclp", str(path)], capture_output=True,
-                              text=True, check=True, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.spopt_mclp", str(path)], capture_output=True, text=True, check=True, cwd=ROOT
+        )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -31,15 +31,19 @@ def main(path: str) -> int:
     solved = time.perf_counter()
     chosen = [j for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]
     covered = (cost[:, chosen] <= radius_s).any(axis=1) if chosen else np.zeros(cost.shape[0], dtype=bool)
-    print(json.dumps({
-        "build_s": built - started,
-        "solve_s": solved - built,
-        "total_s": solved - started,
-        "status": pulp.LpStatus[model.problem.status],
-        "objective_reported": pulp.value(model.problem.objective),
-        "objective_recomputed": float(weights[covered].sum()),
-        "sites": len(chosen),
-    }))
+    print(
+        json.dumps(
+            {
+                "build_s": built - started,
+                "solve_s": solved - built,
+                "total_s": solved - started,
+                "status": pulp.LpStatus[model.problem.status],
+                "objective_reported": pulp.value(model.problem.objective),
+                "objective_recomputed": float(weights[covered].sum()),
+                "sites": len(chosen),
+            }
+        )
+    )
     return 0
 
 

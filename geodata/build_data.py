@@ -323,7 +323,7 @@ def _csv_bytes(table: pd.DataFrame) -> bytes:
 def _geojson_bytes(frame: gpd.GeoDataFrame, *, float_columns: tuple[str, ...] = ()) -> bytes:
     """GeoJSON in British National Grid (legacy ``crs`` member) with whole-metre coordinates."""
     features = []
-    for record, geometry in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry):
+    for record, geometry in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry, strict=True):
         properties = {
             key: (round(float(value), 1) if key in float_columns else _plain(value)) for key, value in record.items()
         }

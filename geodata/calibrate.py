@@ -74,14 +74,18 @@ def calibration_pairs(geometry: ModelledGeometry) -> CalibrationPairs:
     pairs = pairs[pairs["hospital"].isin(hospitals["postcode"])]
     pairs = pairs[pairs["reference_min"] <= CALIBRATION_MAX_REFERENCE_MIN]
     hospital_points = snap_points(
-        network, hospitals["postcode"].to_numpy(), hospitals["easting"].to_numpy(float),
+        network,
+        hospitals["postcode"].to_numpy(),
+        hospitals["easting"].to_numpy(float),
         hospitals["northing"].to_numpy(float),
     )
     lsoa_points = snap_points(
-        network, lsoas["lsoa_code"].to_numpy(), lsoas["pc_centroid_e"].to_numpy(float),
+        network,
+        lsoas["lsoa_code"].to_numpy(),
+        lsoas["pc_centroid_e"].to_numpy(float),
         lsoas["pc_centroid_n"].to_numpy(float),
     )
-    lsoa_node = dict(zip(lsoa_points.ids, lsoa_points.node_index))
+    lsoa_node = dict(zip(lsoa_points.ids, lsoa_points.node_index, strict=True))
     hospital_position = {code: i for i, code in enumerate(hospitals["postcode"])}
     return CalibrationPairs(
         hospital_node=hospital_points.node_index,
@@ -91,7 +95,9 @@ def calibration_pairs(geometry: ModelledGeometry) -> CalibrationPairs:
     )
 
 
-def calibration_error(geometry: ModelledGeometry, pairs: CalibrationPairs, speeds: ModelledSpeeds) -> tuple[float, float]:
+def calibration_error(
+    geometry: ModelledGeometry, pairs: CalibrationPairs, speeds: ModelledSpeeds
+) -> tuple[float, float]:
     """Mean absolute error (minutes) of ``offset + road time`` and the fitted offset."""
     network = network_from_geometry(geometry, speeds)
     times_s = scipy.sparse.csgraph.dijkstra(network.csgraph, directed=True, indices=pairs.hospital_node)
@@ -102,7 +108,7 @@ def calibration_error(geometry: ModelledGeometry, pairs: CalibrationPairs, speed
 
 
 def calibrate(
-    geometry: ModelledGeometry, *, start: ModelledSpeeds = ModelledSpeeds(), max_evaluations: int = 400
+    geometry: ModelledGeometry, *, start: ModelledSpeeds | None = None, max_evaluations: int = 400
 ) -> CalibrationResult:
     """Fit the speeds in :data:`SPEED_BOUNDS` to the calibration pairs (bounded Powell search).
 
@@ -116,6 +122,7 @@ def calibrate(
     max_evaluations
         Largest number of objective evaluations.
     """
+    start = start if start is not None else ModelledSpeeds()
     pairs = calibration_pairs(geometry)
     names = list(SPEED_BOUNDS)
     evaluations = 0
@@ -140,7 +147,7 @@ def calibrate(
 
 
 def _speeds_from(start: ModelledSpeeds, names: list[str], vector: np.ndarray) -> ModelledSpeeds:
-    values = {name: round(float(np.clip(v, *SPEED_BOUNDS[name])), 3) for name, v in zip(names, vector)}
+    values = {name: round(float(np.clip(v, *SPEED_BOUNDS[name])), 3) for name, v in zip(names, vector, strict=True)}
     return replace(start, **values)
 
 

@@ -201,8 +201,18 @@ def demand_nodes(cell_m: float = 500.0) -> pd.DataFrame:
     nodes["la_name"] = lsoas.loc[nodes["lsoa_code"], "la_name"].str.removesuffix(" UA").to_numpy()
     nodes["density_per_km2"] = _postcode_density(postcodes, nodes)
     nodes.insert(0, "node_id", [f"D{i:05d}" for i in range(len(nodes))])
-    columns = ["node_id", "x_m", "y_m", "lsoa_code", "la_code", "la_name", "persons", "households",
-               "n_postcodes", "density_per_km2"]
+    columns = [
+        "node_id",
+        "x_m",
+        "y_m",
+        "lsoa_code",
+        "la_code",
+        "la_name",
+        "persons",
+        "households",
+        "n_postcodes",
+        "density_per_km2",
+    ]
     return nodes[columns]
 
 

@@ -236,7 +236,9 @@ def network_from_geometry(geometry: ModelledGeometry, speeds: ModelledSpeeds) ->
         [speeds.motorway_kph, speeds.trunk_kph, primary_kph],
         default=local_kph,
     )
-    road_length = np.where(np.isin(kind, ROAD_CLASSES), geometry.edge_length_m, geometry.edge_length_m * speeds.circuity)
+    road_length = np.where(
+        np.isin(kind, ROAD_CLASSES), geometry.edge_length_m, geometry.edge_length_m * speeds.circuity
+    )
     time_s = road_length / (speed_kph / 3.6)
     time_s = time_s + np.where(kind == "junction", speeds.junction_s, 0.0)
     road_class = kind.astype(object)  # local, access, junction, link, primary, trunk, motorway
@@ -290,7 +292,9 @@ def load_strategic_roads(path: Path = ROADS_FILE) -> pd.DataFrame:
     problems = [f"missing column {c!r}" for c in sorted(required - set(table.columns))]
     if not problems:
         bad = table.loc[~table["road_class"].isin(ROAD_CLASSES)]
-        problems += [f"line {i + 2}: road_class {c!r} is not one of {ROAD_CLASSES}" for i, c in bad["road_class"].items()]
+        problems += [
+            f"line {i + 2}: road_class {c!r} is not one of {ROAD_CLASSES}" for i, c in bad["road_class"].items()
+        ]
     if problems:
         raise InputDataError("is not a valid strategic road layer", source=str(path), problems=problems)
     return table.sort_values(["road", "segment", "seq"]).reset_index(drop=True)
@@ -348,7 +352,13 @@ def _road_vertices(
         offset += count
     if not xs:
         empty = np.zeros(0)
-        return np.zeros((0, 2)), empty.astype(object), empty.astype(np.int64), empty.astype(np.int64), empty.astype(bool)
+        return (
+            np.zeros((0, 2)),
+            empty.astype(object),
+            empty.astype(np.int64),
+            empty.astype(np.int64),
+            empty.astype(bool),
+        )
     xy = np.column_stack([np.concatenate(xs), np.concatenate(ys)])
     return xy, np.concatenate(kinds), np.concatenate(us), np.concatenate(vs), np.concatenate(junctions)
 

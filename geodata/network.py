@@ -125,13 +125,13 @@ class RoadNetwork:
         """Convert to an osmnx-style ``MultiDiGraph`` keyed by ``node_id``."""
         graph = nx.MultiDiGraph(crs=self.crs, name=self.name)
         graph.add_nodes_from(
-            (int(i), {"x": float(x), "y": float(y)}) for i, x, y in zip(self.node_id, self.x_m, self.y_m)
+            (int(i), {"x": float(x), "y": float(y)}) for i, x, y in zip(self.node_id, self.x_m, self.y_m, strict=True)
         )
         ids = self.node_id
         graph.add_edges_from(
             (int(ids[u]), int(ids[v]), {"length": float(length), "travel_time_s": float(t), "highway": str(c)})
             for u, v, length, t, c in zip(
-                self.edge_source, self.edge_target, self.length_m, self.travel_time_s, self.road_class
+                self.edge_source, self.edge_target, self.length_m, self.travel_time_s, self.road_class, strict=True
             )
         )
         return graph
@@ -189,31 +189,40 @@ def _check_attributes(graph: nx.MultiDiGraph, label: str) -> None:
 
 
 def _shape_problems(network: RoadNetwork) -> list[str]:
+    problems = _array_shape_problems(network)
+    return problems or _value_problems(network)
+
+
+def _array_shape_problems(network: RoadNetwork) -> list[str]:
     n = network.node_id.shape[0]
     m = network.edge_source.shape[0]
-    problems = []
-    for name in ("x_m", "y_m"):
-        array = getattr(network, name)
-        if array.shape != (n,):
-            problems.append(f"{name} has shape {array.shape}, expected ({n},)")
-        elif not np.all(np.isfinite(array)):
-            problems.append(f"{name} has non-finite values")
+    expected = {"x_m": n, "y_m": n, "edge_target": m, "length_m": m, "travel_time_s": m, "road_class": m}
+    problems = [
+        f"{name} has shape {getattr(network, name).shape}, expected ({size},)"
+        for name, size in expected.items()
+        if getattr(network, name).shape != (size,)
+    ]
     if network.snappable is not None and network.snappable.shape != (n,):
         problems.append(f"snappable has shape {network.snappable.shape}, expected ({n},)")
-    for name in ("edge_target", "length_m", "travel_time_s", "road_class"):
-        if getattr(network, name).shape != (m,):
-            problems.append(f"{name} has shape {getattr(network, name).shape}, expected ({m},)")
-    if problems:
-        return problems
-    if len(np.unique(network.node_id)) != n:
-        problems.append("node_id has duplicates")
-    if m and (network.edge_source.min() < 0 or max(network.edge_source.max(), network.edge_target.max()) >= n):
-        problems.append("edge endpoints index outside the node arrays")
-    if m and not (np.all(np.isfinite(network.travel_time_s)) and network.travel_time_s.min() > 0):
-        problems.append("travel_time_s must be finite and positive on every edge")
-    if m and not (np.all(np.isfinite(network.length_m)) and network.length_m.min() >= 0):
-        problems.append("length_m must be finite and non-negative on every edge")
     return problems
+
+
+def _value_problems(network: RoadNetwork) -> list[str]:
+    n, m = network.n_nodes, network.n_edges
+    checks = {
+        "x_m and y_m must be finite": np.all(np.isfinite(network.x_m)) and np.all(np.isfinite(network.y_m)),
+        "node_id has duplicates": len(np.unique(network.node_id)) == n,
+        "edge endpoints index outside the node arrays": m == 0
+        or (
+            min(network.edge_source.min(), network.edge_target.min()) >= 0
+            and max(network.edge_source.max(), network.edge_target.max()) < n
+        ),
+        "travel_time_s must be finite and positive on every edge": m == 0
+        or bool(np.all(np.isfinite(network.travel_time_s)) and network.travel_time_s.min() > 0),
+        "length_m must be finite and non-negative on every edge": m == 0
+        or bool(np.all(np.isfinite(network.length_m)) and network.length_m.min() >= 0),
+    }
+    return [message for message, ok in checks.items() if not ok]
 
 
 def _factor_per_edge(factor: float | Mapping[str, float], road_class: np.ndarray) -> np.ndarray:

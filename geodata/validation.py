@@ -111,7 +111,9 @@ def reference_pairs(network: RoadNetwork) -> pd.DataFrame:
     hospitals = embedded.load_hospitals()
     lsoas = embedded.load_lsoas()
     origins = snap_points(
-        network, hospitals["postcode"].to_numpy(), hospitals["easting"].to_numpy(float),
+        network,
+        hospitals["postcode"].to_numpy(),
+        hospitals["easting"].to_numpy(float),
         hospitals["northing"].to_numpy(float),
     )
     targets = snap_points(

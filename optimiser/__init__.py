@@ -1,0 +1,1 @@
+"""The hubplan command line and the jobs behind it: scenarios, optimisation, evaluation."""

@@ -18,8 +18,8 @@ from rich.console import Console
 from geodata.errors import InputDataError
 from models.errors import ModelInputError
 from optimiser import jobs
-from optimiser.optimise import optimise, print_kpis
 from optimiser.networks import NETWORK_HELP, load_network
+from optimiser.optimise import optimise, print_kpis
 from optimiser.tables import print_validation
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,9 @@ def _add_matrix(commands: argparse._SubParsersAction) -> None:
     matrix.add_argument("--network", default="default", help=NETWORK_HELP)
     matrix.add_argument("--cutoff-min", type=float, default=60.0, help="largest travel time kept (default 60)")
     matrix.add_argument(
-        "--speed-factor", type=float, default=1.0,
+        "--speed-factor",
+        type=float,
+        default=1.0,
         help="divide travel times by this (default 1.0: normal driving, the basis of the reference times)",
     )
     matrix.add_argument("--max-snap-m", type=float, default=2000.0, help="reject points farther from the network")

@@ -67,8 +67,13 @@ def matrix_to_csv(
     with progress_bar("travel times", total=len(origins.ids)) as advance:
         if use_cache:
             matrix = cached_travel_time_matrix(
-                network, origins, destinations, cutoff_s=cutoff_s, cache_dir=default_cache_dir(),
-                workers=workers, progress=advance,
+                network,
+                origins,
+                destinations,
+                cutoff_s=cutoff_s,
+                cache_dir=default_cache_dir(),
+                workers=workers,
+                progress=advance,
             )
         else:
             matrix = travel_time_matrix(
@@ -76,10 +81,11 @@ def matrix_to_csv(
             )
     with atomic_path(out_path) as temporary:
         matrix.to_frame().to_csv(temporary, index=False, float_format="%.1f")
+    largest_snap_m = max(origins.snap_distance_m.max(initial=0), destinations.snap_distance_m.max(initial=0))
     return (
         f"wrote {matrix.n_pairs:,} pairs ({len(origins.ids):,} origins x {len(destinations.ids):,} destinations "
         f"within {cutoff_s / 60:g} min) to {out_path} in {time.perf_counter() - started:.1f} s; "
-        f"largest snap {max(origins.snap_distance_m.max(initial=0), destinations.snap_distance_m.max(initial=0)):,.0f} m"
+        f"largest snap {largest_snap_m:,.0f} m"
     )
 
 
@@ -87,8 +93,12 @@ def read_and_snap(network: RoadNetwork, path: str | Path, *, max_snap_m: float) 
     """Read a point file in the network's CRS and snap its points to the network."""
     points = read_points(path, crs=network.crs, postcode_lookup=embedded.lookup_postcodes)
     return snap_points(
-        network, points["id"].to_numpy(), points["x_m"].to_numpy(float), points["y_m"].to_numpy(float),
-        max_snap_m=max_snap_m, source=str(path),
+        network,
+        points["id"].to_numpy(),
+        points["x_m"].to_numpy(float),
+        points["y_m"].to_numpy(float),
+        max_snap_m=max_snap_m,
+        source=str(path),
     )
 
 
@@ -96,8 +106,13 @@ def read_and_snap(network: RoadNetwork, path: str | Path, *, max_snap_m: float) 
 def progress_bar(description: str, *, total: int) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on stderr, silent when stderr is not a terminal; yields ``update(done)``."""
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not sys.stderr.isatty(),
+        transient=True,
     )
     with progress:
         task = progress.add_task(description, total=total)
@@ -124,10 +139,20 @@ def base_to_lsoa_summary(network: RoadNetwork) -> list[BaseSummary]:
     """
     bases = embedded.load_bases()
     lsoas = embedded.load_lsoas()
-    origins = snap_points(network, bases["name"].to_numpy(), bases["easting"].to_numpy(float),
-                          bases["northing"].to_numpy(float), source="bases.csv")
-    targets = snap_points(network, lsoas["lsoa_code"].to_numpy(), lsoas["pc_centroid_e"].to_numpy(float),
-                          lsoas["pc_centroid_n"].to_numpy(float), source="lsoas.geojson")
+    origins = snap_points(
+        network,
+        bases["name"].to_numpy(),
+        bases["easting"].to_numpy(float),
+        bases["northing"].to_numpy(float),
+        source="bases.csv",
+    )
+    targets = snap_points(
+        network,
+        lsoas["lsoa_code"].to_numpy(),
+        lsoas["pc_centroid_e"].to_numpy(float),
+        lsoas["pc_centroid_n"].to_numpy(float),
+        source="lsoas.geojson",
+    )
     times_min = travel_time_matrix(network, origins, targets, cutoff_s=120 * 60.0).to_dense() / 60.0
     persons = lsoas["persons"].to_numpy(float)
     summaries = []
@@ -135,8 +160,9 @@ def base_to_lsoa_summary(network: RoadNetwork) -> list[BaseSummary]:
         nearest = times_min[bases[column].to_numpy(bool)].min(axis=0)
         shares = {t: float(persons[nearest <= t].sum() / persons.sum()) for t in SUMMARY_THRESHOLDS_MIN}
         summaries.append(
-            BaseSummary(label, int(bases[column].sum()), shares, float(np.median(nearest)),
-                        float(np.percentile(nearest, 90)))
+            BaseSummary(
+                label, int(bases[column].sum()), shares, float(np.median(nearest)), float(np.percentile(nearest, 90))
+            )
         )
     return summaries
 
@@ -147,10 +173,22 @@ def print_base_summary(summaries: list[BaseSummary], console: Console) -> None:
         title="Road time from the nearest base to each LSOA (modelled, normal driving, no mobilisation delay; "
         "an upper bound on coverage, not a response time)"
     )
-    for column in ("configuration", "bases", "population ≤ 15 min", "population ≤ 60 min",
-                   "median LSOA (min)", "90th pct LSOA (min)"):
+    for column in (
+        "configuration",
+        "bases",
+        "population ≤ 15 min",
+        "population ≤ 60 min",
+        "median LSOA (min)",
+        "90th pct LSOA (min)",
+    ):
         table.add_column(column, justify="right", no_wrap=column == "configuration")
     for s in summaries:
-        table.add_row(s.configuration, str(s.bases), f"{s.population_share_within[15.0]:.1%}",
-                      f"{s.population_share_within[60.0]:.1%}", f"{s.median_min:.1f}", f"{s.p90_min:.1f}")
+        table.add_row(
+            s.configuration,
+            str(s.bases),
+            f"{s.population_share_within[15.0]:.1%}",
+            f"{s.population_share_within[60.0]:.1%}",
+            f"{s.median_min:.1f}",
+            f"{s.p90_min:.1f}",
+        )
     console.print(table)

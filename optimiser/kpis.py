@@ -14,6 +14,8 @@ Two kinds of figure, always labelled:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from models.plan import SolveStatus
@@ -54,8 +56,12 @@ def grade_kpis(prepared: PreparedScenario, results: list[ShiftResult], *, grade:
         "p90_response_min": _weighted_percentile(response, weight, 90.0),
         "by_shift": {r.shift: _share(weight[:, k], covered[:, k]) for k, r in enumerate(results)},
         "expected_by_shift": {r.shift: _share(weight[:, k], expected[:, k]) for k, r in enumerate(results)},
-        "by_base": {name: _share(weight[responding == b], covered[responding == b]) for b, name in enumerate(base_names)},
-        "by_local_authority": {str(name): _share(weight[la == name], covered[la == name]) for name in sorted(set(la[:, 0]))},
+        "by_base": {
+            name: _share(weight[responding == b], covered[responding == b]) for b, name in enumerate(base_names)
+        },
+        "by_local_authority": {
+            str(name): _share(weight[la == name], covered[la == name]) for name in sorted(set(la[:, 0]))
+        },
     }
 
 
@@ -100,10 +106,16 @@ def solver_kpis(results: list[ShiftResult]) -> dict:
         "seconds": round(float(sum(rep.seconds for rep in reports)), 2),
         "solver": ",".join(sorted({rep.solver for rep in reports})),
         "by_shift": {
-            r.shift: {"status": str(r.plan.report.status), "objective": round(r.plan.report.objective, 4),
-                      "bound": round(r.plan.report.bound, 4), "gap": r.plan.report.gap,
-                      "seconds": round(r.plan.report.seconds, 2), "warnings": list(r.plan.report.warnings)}
-            for r in results if r.plan.report is not None
+            r.shift: {
+                "status": str(r.plan.report.status),
+                "objective": round(r.plan.report.objective, 4),
+                "bound": round(r.plan.report.bound, 4),
+                "gap": r.plan.report.gap,
+                "seconds": round(r.plan.report.seconds, 2),
+                "warnings": list(r.plan.report.warnings),
+            }
+            for r in results
+            if r.plan.report is not None
         },
         "objective_note": "Grade 1 covered demand (expected incidents a year within target), first objective level",
     }
@@ -113,19 +125,24 @@ def assumptions(prepared: PreparedScenario) -> dict:
     """Every modelled assumption behind the figures, for the report and the audit trail."""
     scenario = prepared.scenario
     return {
+        "scenario_path": str(Path(scenario.path).resolve()) if scenario.path != "<memory>" else None,
+        "network_source": scenario.network.source,
         "network": prepared.network.name,
         "network_nodes": prepared.network.n_nodes,
         "speed_factor": scenario.network.speed_factor,
         "mobilisation_s": scenario.response.mobilisation_s,
-        "max_base_travel_min": {b.name: b.max_travel_min or scenario.response.max_base_travel_min
-                                for b in scenario.bases},
-        "job_time_min": {"grade1": scenario.response.job_time_grade1_min,
-                         "grade2": scenario.response.job_time_grade2_min},
+        "max_base_travel_min": {
+            b.name: b.max_travel_min or scenario.response.max_base_travel_min for b in scenario.bases
+        },
+        "job_time_min": {
+            "grade1": scenario.response.job_time_grade1_min,
+            "grade2": scenario.response.job_time_grade2_min,
+        },
         "demand_source": prepared.demand.source,
         "grade1_per_year": scenario.demand.grade1_per_year,
         "grade2_per_year": scenario.demand.grade2_per_year,
         "demand_nodes": len(prepared.demand.nodes),
         "candidates": int(len(prepared.candidates)),
         "label": "modelled: travel-only figures are upper bounds on attendance; availability-adjusted figures "
-                 "use an estimated busy fraction, not a simulation",
+        "use an estimated busy fraction, not a simulation",
     }

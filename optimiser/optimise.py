@@ -58,8 +58,14 @@ def optimise(scenario_path: str | Path, out_dir: str | Path, *, workers: int = 2
 
 def _progress() -> Progress:
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not sys.stderr.isatty(),
+        transient=True,
     )
 
 
@@ -70,16 +76,22 @@ def print_kpis(kpis: dict, console: Console) -> None:
         table.add_column(column, justify="right", no_wrap=True)
     for grade in ("grade1", "grade2"):
         k = kpis[grade]
-        table.add_row(grade.replace("grade", "Grade "), f"{k['target_min']:g} min", f"{k['covered_share']:.1%}",
-                      f"{k['expected_covered_share']:.1%}", f"{k['mean_response_min']:.1f}",
-                      f"{k['p90_response_min']:.1f}")
+        table.add_row(
+            grade.replace("grade", "Grade "),
+            f"{k['target_min']:g} min",
+            f"{k['covered_share']:.1%}",
+            f"{k['expected_covered_share']:.1%}",
+            f"{k['mean_response_min']:.1f}",
+            f"{k['p90_response_min']:.1f}",
+        )
     console.print(table)
     for grade in ("grade1", "grade2"):
         k = kpis[grade]
         shifts = ", ".join(f"{s} {k['by_shift'][s]:.1%} ({k['expected_by_shift'][s]:.1%})" for s in k["by_shift"])
         bases = ", ".join(f"{b} {v:.1%}" for b, v in k["by_base"].items())
-        console.print(f"{grade.replace('grade', 'Grade ')} by shift, travel only (with busy cars): {shifts}; "
-                      f"by base: {bases}")
+        console.print(
+            f"{grade.replace('grade', 'Grade ')} by shift, travel only (with busy cars): {shifts}; by base: {bases}"
+        )
     by_la = ", ".join(f"{name} {share:.1%}" for name, share in kpis["grade1"]["by_local_authority"].items())
     console.print(f"Grade 1 by local authority: {by_la}")
     solver = kpis["solver"]

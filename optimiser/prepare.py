@@ -65,25 +65,55 @@ def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: in
     bases = locate_bases(scenario.bases, source=scenario.path)
     candidates = scenario_candidates(scenario, network, demand)
     max_snap_m = scenario.network.max_snap_m
-    demand_points = snap_points(network, demand.nodes["node_id"].to_numpy(), demand.nodes["x_m"].to_numpy(float),
-                                demand.nodes["y_m"].to_numpy(float), max_snap_m=max_snap_m, source="demand nodes")
-    base_points = snap_points(network, bases["name"].to_numpy(), bases["x_m"].to_numpy(float),
-                              bases["y_m"].to_numpy(float), max_snap_m=max_snap_m, source=f"{scenario.path} bases")
+    demand_points = snap_points(
+        network,
+        demand.nodes["node_id"].to_numpy(),
+        demand.nodes["x_m"].to_numpy(float),
+        demand.nodes["y_m"].to_numpy(float),
+        max_snap_m=max_snap_m,
+        source="demand nodes",
+    )
+    base_points = snap_points(
+        network,
+        bases["name"].to_numpy(),
+        bases["x_m"].to_numpy(float),
+        bases["y_m"].to_numpy(float),
+        max_snap_m=max_snap_m,
+        source=f"{scenario.path} bases",
+    )
     candidate_points = _snap_candidates(network, candidates, base_points, max_snap_m)
     candidates = candidates.iloc[_positions(candidates, candidate_points)].reset_index(drop=True)
     sites = _concat_points(candidate_points, base_points)
     response_network = network.with_speed_factor(scenario.network.speed_factor)
     mobilisation_s = scenario.response.mobilisation_s
-    travel = _matrix(response_network, sites, demand_points,
-                     cutoff_s=scenario.response.target_grade2_min * 60.0 - mobilisation_s,
-                     progress=progress, label="response times", workers=workers)
-    response = response_matrix_from_pairs(travel.destination_index, travel.origin_index,
-                                          travel.travel_time_s + mobilisation_s, shape=(len(demand_points), len(sites)))
+    travel = _matrix(
+        response_network,
+        sites,
+        demand_points,
+        cutoff_s=scenario.response.target_grade2_min * 60.0 - mobilisation_s,
+        progress=progress,
+        label="response times",
+        workers=workers,
+    )
+    response = response_matrix_from_pairs(
+        travel.destination_index,
+        travel.origin_index,
+        travel.travel_time_s + mobilisation_s,
+        shape=(len(demand_points), len(sites)),
+    )
     n_candidates = len(candidate_points)
-    max_base_travel_s = np.array([60.0 * (b.max_travel_min or scenario.response.max_base_travel_min)
-                                  for b in scenario.bases])
-    tie = _matrix(network, base_points, candidate_points, cutoff_s=float(max_base_travel_s.max()),
-                  progress=progress, label="base reach", workers=1)
+    max_base_travel_s = np.array(
+        [60.0 * (b.max_travel_min or scenario.response.max_base_travel_min) for b in scenario.bases]
+    )
+    tie = _matrix(
+        network,
+        base_points,
+        candidate_points,
+        cutoff_s=float(max_base_travel_s.max()),
+        progress=progress,
+        label="base reach",
+        workers=1,
+    )
     return PreparedScenario(
         scenario=scenario,
         network=network,
@@ -102,12 +132,15 @@ def scenario_demand(scenario: Scenario) -> Demand:
     spec = scenario.demand
     if spec.source != "modelled":
         raise InputDataError(
-            f"demand source {spec.source!r} is not supported yet; use source = \"modelled\"",
+            f'demand source {spec.source!r} is not supported yet; use source = "modelled"',
             source=scenario.path,
         )
     params = DemandParams(
-        grade1_per_year=spec.grade1_per_year, grade2_per_year=spec.grade2_per_year, weighting=spec.weighting,
-        cell_m=spec.cell_m, night_centre_exponent=spec.night_centre_exponent,
+        grade1_per_year=spec.grade1_per_year,
+        grade2_per_year=spec.grade2_per_year,
+        weighting=spec.weighting,
+        cell_m=spec.cell_m,
+        night_centre_exponent=spec.night_centre_exponent,
     )
     return modelled_demand(params)
 
@@ -118,8 +151,10 @@ def locate_bases(bases: tuple[BaseSpec, ...], *, source: str) -> pd.DataFrame:
     for base in bases:
         x_m, y_m, postcode = _base_location(base)
         if not np.isfinite(x_m):
-            problems.append(f"base {base.name!r}: postcode {base.postcode!r} is not in the embedded Code-Point "
-                            "Open extract (Staffordshire and 20 km around); give easting/northing instead")
+            problems.append(
+                f"base {base.name!r}: postcode {base.postcode!r} is not in the embedded Code-Point "
+                "Open extract (Staffordshire and 20 km around); give easting/northing instead"
+            )
         rows.append({"name": base.name, "x_m": x_m, "y_m": y_m, "postcode": postcode})
     if problems:
         raise InputDataError("has bases that cannot be located", source=source, problems=problems)
@@ -148,15 +183,24 @@ def scenario_candidates(scenario: Scenario, network: RoadNetwork, demand: Demand
     if spec.hotspots > 0:
         avoid = pd.concat(parts) if parts else pd.DataFrame({"x_m": [], "y_m": []})
         weight = demand.grade1.sum(axis=1)
-        parts.append(hotspot_candidates(demand.nodes["x_m"].to_numpy(float), demand.nodes["y_m"].to_numpy(float),
-                                        weight, count=spec.hotspots, min_spacing_m=spec.hotspot_spacing_m,
-                                        avoid_x_m=avoid["x_m"].to_numpy(float), avoid_y_m=avoid["y_m"].to_numpy(float)))
+        parts.append(
+            hotspot_candidates(
+                demand.nodes["x_m"].to_numpy(float),
+                demand.nodes["y_m"].to_numpy(float),
+                weight,
+                count=spec.hotspots,
+                min_spacing_m=spec.hotspot_spacing_m,
+                avoid_x_m=avoid["x_m"].to_numpy(float),
+                avoid_y_m=avoid["y_m"].to_numpy(float),
+            )
+        )
     if spec.file:
         listed = read_points(spec.file, crs=network.crs, postcode_lookup=embedded.lookup_postcodes)
         parts.append(sites_from_points(listed))
     if not parts:
-        raise InputDataError("[candidates] produces no candidates; enable junctions or hotspots, or give a file",
-                             source=scenario.path)
+        raise InputDataError(
+            "[candidates] produces no candidates; enable junctions or hotspots, or give a file", source=scenario.path
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -164,16 +208,24 @@ def _snap_candidates(
     network: RoadNetwork, candidates: pd.DataFrame, bases: SnappedPoints, max_snap_m: float
 ) -> SnappedPoints:
     """Snap candidates and drop those sharing a node with a base or an earlier candidate."""
-    snapped = snap_points(network, candidates["candidate_id"].to_numpy(), candidates["x_m"].to_numpy(float),
-                          candidates["y_m"].to_numpy(float), max_snap_m=max_snap_m, source="candidates")
+    snapped = snap_points(
+        network,
+        candidates["candidate_id"].to_numpy(),
+        candidates["x_m"].to_numpy(float),
+        candidates["y_m"].to_numpy(float),
+        max_snap_m=max_snap_m,
+        source="candidates",
+    )
     _, first = np.unique(snapped.node_index, return_index=True)
     keep = np.sort(first)
     keep = keep[~np.isin(snapped.node_index[keep], bases.node_index)]
     if keep.size < len(snapped):
-        log.info("dropped %d candidates that share a road node with a base or another candidate",
-                 len(snapped) - keep.size)
-    return SnappedPoints(snapped.ids[keep], snapped.x_m[keep], snapped.y_m[keep], snapped.node_index[keep],
-                         snapped.snap_distance_m[keep])
+        log.info(
+            "dropped %d candidates that share a road node with a base or another candidate", len(snapped) - keep.size
+        )
+    return SnappedPoints(
+        snapped.ids[keep], snapped.x_m[keep], snapped.y_m[keep], snapped.node_index[keep], snapped.snap_distance_m[keep]
+    )
 
 
 def _positions(candidates: pd.DataFrame, kept: SnappedPoints) -> np.ndarray:
@@ -183,8 +235,10 @@ def _positions(candidates: pd.DataFrame, kept: SnappedPoints) -> np.ndarray:
 
 def _concat_points(first: SnappedPoints, second: SnappedPoints) -> SnappedPoints:
     return SnappedPoints(
-        np.concatenate([first.ids, second.ids]), np.concatenate([first.x_m, second.x_m]),
-        np.concatenate([first.y_m, second.y_m]), np.concatenate([first.node_index, second.node_index]),
+        np.concatenate([first.ids, second.ids]),
+        np.concatenate([first.x_m, second.x_m]),
+        np.concatenate([first.y_m, second.y_m]),
+        np.concatenate([first.node_index, second.node_index]),
         np.concatenate([first.snap_distance_m, second.snap_distance_m]),
     )
 
@@ -203,5 +257,12 @@ def _matrix(
         if progress is not None:
             progress(label, done, len(origins))
 
-    return cached_travel_time_matrix(network, origins, destinations, cutoff_s=cutoff_s,
-                                     cache_dir=default_cache_dir(), workers=workers, progress=report)
+    return cached_travel_time_matrix(
+        network,
+        origins,
+        destinations,
+        cutoff_s=cutoff_s,
+        cache_dir=default_cache_dir(),
+        workers=workers,
+        progress=report,
+    )

@@ -132,8 +132,13 @@ class Scenario:
         return tuple(s for s in SHIFT_NAMES if s in named)
 
 
-SECTIONS = {"network": NetworkSpec, "demand": DemandSpec, "candidates": CandidateSpec,
-            "response": ResponseSpec, "solver": SolverSpec}
+SECTIONS = {
+    "network": NetworkSpec,
+    "demand": DemandSpec,
+    "candidates": CandidateSpec,
+    "response": ResponseSpec,
+    "solver": SolverSpec,
+}
 TOP_LEVEL = ("name", "description", "bases", *SECTIONS)
 
 
@@ -220,10 +225,19 @@ def _base(item: Any, index: int, problems: list[str]) -> BaseSpec:
     if not name:
         problems.append(f"{where}: needs a name")
     where = f"base {name or index!r}"
-    given = [form for form, keys in (("postcode", ("postcode",)), ("easting/northing", ("easting", "northing")),
-                                     ("lon/lat", ("lon", "lat"))) if all(k in item for k in keys)]
+    given = [
+        form
+        for form, keys in (
+            ("postcode", ("postcode",)),
+            ("easting/northing", ("easting", "northing")),
+            ("lon/lat", ("lon", "lat")),
+        )
+        if all(k in item for k in keys)
+    ]
     if len(given) != 1:
-        problems.append(f"{where}: give exactly one location: postcode, easting/northing or lon/lat (got {given or 'none'})")
+        problems.append(
+            f"{where}: give exactly one location: postcode, easting/northing or lon/lat (got {given or 'none'})"
+        )
     shifts = _shifts(item.get("shifts", {}), where, problems)
     location = {k: item[k] for k in ("postcode", "easting", "northing", "lon", "lat") if k in item}
     return BaseSpec(name=name or f"base {index}", shifts=shifts, max_travel_min=item.get("max_travel_min"), **location)
@@ -254,19 +268,30 @@ def _shifts(table: Any, where: str, problems: list[str]) -> dict[str, ShiftStaff
 
 
 def _check_values(sections: dict[str, Any], bases: tuple[BaseSpec, ...], problems: list[str]) -> None:
-    solver, response, network = sections["solver"], sections["response"], sections["network"]
+    _check_solver(sections["solver"], problems)
+    _check_response(sections["response"], sections["network"], problems)
+    _check_bases(bases, problems)
+
+
+def _check_solver(solver: SolverSpec, problems: list[str]) -> None:
     if solver.objective not in OBJECTIVES:
         problems.append(f"[solver] objective = {solver.objective!r}: valid choices: {', '.join(OBJECTIVES)}")
     if isinstance(solver.busy_fraction, str) and solver.busy_fraction != "auto":
         problems.append(f"[solver] busy_fraction = {solver.busy_fraction!r}: give a number in [0, 1) or \"auto\"")
     if solver.solver not in SOLVERS:
         problems.append(f"[solver] solver = {solver.solver!r}: valid choices: {', '.join(SOLVERS)}")
+
+
+def _check_response(response: ResponseSpec, network: NetworkSpec, problems: list[str]) -> None:
     if not 0 < network.speed_factor <= 2.0:
         problems.append(f"[network] speed_factor = {network.speed_factor}: must be in (0, 2]")
     if response.mobilisation_s < 0 or response.mobilisation_s >= 60 * response.target_grade1_min:
         problems.append("[response] mobilisation_s must be >= 0 and shorter than the Grade 1 target")
     if not 0 < response.target_grade1_min <= response.target_grade2_min:
         problems.append("[response] targets must satisfy 0 < target_grade1_min <= target_grade2_min")
+
+
+def _check_bases(bases: tuple[BaseSpec, ...], problems: list[str]) -> None:
     names = [base.name for base in bases]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

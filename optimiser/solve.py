@@ -67,9 +67,13 @@ def estimated_busy_fraction(prepared: PreparedScenario, instance: CoverageInstan
     response = prepared.scenario.response
     hours = next(len(s.hours) for s in prepared.demand.shifts if s.name == shift)
     work_per_hour = (
-        instance.grade1_demand.sum() * response.job_time_grade1_min
-        + instance.grade2_demand.sum() * response.job_time_grade2_min
-    ) / 60.0 / (365.0 * hours)
+        (
+            instance.grade1_demand.sum() * response.job_time_grade1_min
+            + instance.grade2_demand.sum() * response.job_time_grade2_min
+        )
+        / 60.0
+        / (365.0 * hours)
+    )
     units = float(instance.units_per_base.sum())
     return float(min(MAX_BUSY_FRACTION, work_per_hour / units)) if units > 0 else MAX_BUSY_FRACTION
 
@@ -95,9 +99,7 @@ def shift_instance(prepared: PreparedScenario, shift: str) -> CoverageInstance:
     )
 
 
-def solve_scenario(
-    prepared: PreparedScenario, *, on_shift: Callable[[str], None] | None = None
-) -> list[ShiftResult]:
+def solve_scenario(prepared: PreparedScenario, *, on_shift: Callable[[str], None] | None = None) -> list[ShiftResult]:
     """Solve every shift of the scenario in turn."""
     results = []
     for shift in prepared.scenario.shift_names:
@@ -107,8 +109,15 @@ def solve_scenario(
         plan = solve_double_standard(instance, coverage_params(prepared, instance, shift))
         report = plan.report
         if report is not None:
-            log.info("shift %s: %s, objective %.1f, bound %.1f, gap %.4f%%, %.1f s", shift, report.status,
-                     report.objective, report.bound, 100 * report.gap, report.seconds)
+            log.info(
+                "shift %s: %s, objective %.1f, bound %.1f, gap %.4f%%, %.1f s",
+                shift,
+                report.status,
+                report.objective,
+                report.bound,
+                100 * report.gap,
+                report.seconds,
+            )
         results.append(_with_response(shift, instance, plan))
     return results
 

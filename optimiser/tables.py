@@ -15,7 +15,8 @@ GROUP_TITLES = {
 GROUP_LEGEND = (
     "calibration = Royal Stoke, New Cross, Royal Derby, Leighton, Sandwell (LSOA pairs); "
     "held-out = QE Birmingham, Heartlands, Russells Hall, Princess Royal Telford (LSOA pairs); "
-    "inter-hospital = held-out times between the 9 hospitals. line = best straight-line model a + b·km on the same calibration pairs."
+    "inter-hospital = held-out times between the 9 hospitals. "
+    "line = best straight-line model a + b·km on the same calibration pairs."
 )
 
 
@@ -41,7 +42,9 @@ def print_validation(report: ValidationReport, console: Console) -> None:
     for column in ("town", "d (km)", "median (min)", "implied speed (km/h)", "pairs"):
         trips.add_column(column, justify="right")
     for trip in report.short_trips:
-        trips.add_row(trip.town, f"{trip.km:g}", f"{trip.median_min:.1f}", f"{trip.implied_kph:.0f}", f"{trip.n_pairs:,}")
+        trips.add_row(
+            trip.town, f"{trip.km:g}", f"{trip.median_min:.1f}", f"{trip.implied_kph:.0f}", f"{trip.n_pairs:,}"
+        )
     console.print(trips)
 
 

@@ -19,15 +19,22 @@ def star_network() -> RoadNetwork:
     target = np.array([1, 2, 3, 4, 2, 4])
     road_class = np.array(["local", "local", "access", "motorway", "primary", "local"], dtype=object)
     return RoadNetwork(
-        node_id=np.arange(5), x_m=x, y_m=y, edge_source=source, edge_target=target,
-        length_m=np.full(6, 100.0), travel_time_s=np.full(6, 10.0), road_class=road_class, crs="EPSG:27700",
+        node_id=np.arange(5),
+        x_m=x,
+        y_m=y,
+        edge_source=source,
+        edge_target=target,
+        length_m=np.full(6, 100.0),
+        travel_time_s=np.full(6, 10.0),
+        road_class=road_class,
+        crs="EPSG:27700",
         snappable=np.array([True, True, True, False, True]),
     )
 
 
 def test_junction_candidates_are_snappable_fast_road_nodes():
     found = candidates.junction_candidates(star_network(), min_spacing_m=10.0)
-    xy = set(zip(found["x_m"], found["y_m"]))
+    xy = set(zip(found["x_m"], found["y_m"], strict=True))
     assert xy == {(390_000.0, 320_000.0), (395_000.0, 320_000.0), (392_000.0, 320_000.0)}  # nodes 0, 2, 4
     assert (found["kind"] == "junction").all() and found["name"].str.startswith("junction near ").all()
 
@@ -55,7 +62,12 @@ def test_hotspots_take_the_heaviest_points_away_from_junctions():
     y = np.zeros(4)
     weight = np.array([10.0, 9.0, 5.0, 1.0])
     found = candidates.hotspot_candidates(
-        x + 390_000, y + 320_000, weight, count=2, min_spacing_m=500.0,
-        avoid_x_m=np.array([395_000.0]), avoid_y_m=np.array([320_000.0]),
+        x + 390_000,
+        y + 320_000,
+        weight,
+        count=2,
+        min_spacing_m=500.0,
+        avoid_x_m=np.array([395_000.0]),
+        avoid_y_m=np.array([320_000.0]),
     )
     assert list(found["x_m"]) == [390_000.0, 400_000.0]

@@ -17,8 +17,15 @@ STAFFORDSHIRE_LSOAS = 687
 STAFFORDSHIRE_PERSONS_2011 = 1_097_497
 STAFFORDSHIRE_HOUSEHOLDS_2011 = 462_838
 LSOAS_PER_DISTRICT = {
-    "Stoke-on-Trent": 159, "Newcastle-under-Lyme": 80, "Stafford": 80, "East Staffordshire": 72,
-    "South Staffordshire": 68, "Cannock Chase": 60, "Staffordshire Moorlands": 59, "Lichfield": 58, "Tamworth": 51,
+    "Stoke-on-Trent": 159,
+    "Newcastle-under-Lyme": 80,
+    "Stafford": 80,
+    "East Staffordshire": 72,
+    "South Staffordshire": 68,
+    "Cannock Chase": 60,
+    "Staffordshire Moorlands": 59,
+    "Lichfield": 58,
+    "Tamworth": 51,
 }
 
 

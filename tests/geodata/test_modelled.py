@@ -24,8 +24,16 @@ def road(name: str, road_class: str, points_bng: list[tuple[float, float]], junc
     x, y = np.array(points_bng, dtype=float).T
     lon, lat = crs_to_lonlat(x, y)
     return pd.DataFrame(
-        {"road": name, "segment": 1, "seq": np.arange(1, len(x) + 1), "road_class": road_class,
-         "lat": lat, "lon": lon, "junction": junctions, "note": ""}
+        {
+            "road": name,
+            "segment": 1,
+            "seq": np.arange(1, len(x) + 1),
+            "road_class": road_class,
+            "lat": lat,
+            "lon": lon,
+            "junction": junctions,
+            "note": "",
+        }
     )
 
 
@@ -63,19 +71,25 @@ def test_travel_time_uses_the_motorway_between_junctions(corridor):
 
 
 def test_local_edge_time_is_length_times_circuity_over_speed():
-    postcodes = pd.DataFrame({"easting": [390_000.0, 391_000.0, 390_000.0], "northing": [320_000.0, 320_000.0, 321_000.0]})
+    postcodes = pd.DataFrame(
+        {"easting": [390_000.0, 391_000.0, 390_000.0], "northing": [320_000.0, 320_000.0, 321_000.0]}
+    )
     geometry = modelled.build_modelled_geometry(postcodes, pd.DataFrame(columns=ROAD_COLUMNS))
     speeds = ModelledSpeeds(local_rural_kph=60.0, circuity=1.3)
     network = modelled.network_from_geometry(geometry, speeds)
     # three postcodes 1 km apart: density far below the rural threshold, so the rural speed applies
-    straight_m = np.hypot(network.x_m[network.edge_source] - network.x_m[network.edge_target],
-                          network.y_m[network.edge_source] - network.y_m[network.edge_target])
+    straight_m = np.hypot(
+        network.x_m[network.edge_source] - network.x_m[network.edge_target],
+        network.y_m[network.edge_source] - network.y_m[network.edge_target],
+    )
     assert network.n_edges == 6
     assert network.travel_time_s == pytest.approx(straight_m * 1.3 / (60 / 3.6))
 
 
 def test_spanning_tree_keeps_distant_clusters_connected():
-    postcodes = pd.concat([grid_postcodes(390_000, 320_000, 5, 5, 200.0), grid_postcodes(396_000, 320_000, 5, 5, 200.0)])
+    postcodes = pd.concat(
+        [grid_postcodes(390_000, 320_000, 5, 5, 200.0), grid_postcodes(396_000, 320_000, 5, 5, 200.0)]
+    )
     params = ModelledGeometryParams(max_local_edge_m=1_000.0)
     geometry = modelled.build_modelled_geometry(postcodes, pd.DataFrame(columns=ROAD_COLUMNS), params=params)
     network = modelled.network_from_geometry(geometry, ModelledSpeeds())
@@ -101,8 +115,10 @@ def test_speeds_outside_physical_limits_are_rejected():
 
 def test_bad_road_class_names_the_line(tmp_path):
     path = tmp_path / "roads.csv"
-    path.write_text("road,segment,seq,road_class,lat,lon,junction,note\nM6,1,1,motorway,52.8,-2.1,M6 J14,\n"
-                    "A34,1,1,footpath,52.8,-2.1,,\n")
+    path.write_text(
+        "road,segment,seq,road_class,lat,lon,junction,note\nM6,1,1,motorway,52.8,-2.1,M6 J14,\n"
+        "A34,1,1,footpath,52.8,-2.1,,\n"
+    )
     with pytest.raises(InputDataError, match="line 3: road_class 'footpath'"):
         modelled.load_strategic_roads(path)
 

@@ -78,7 +78,7 @@ def test_short_trips_are_physically_plausible(report):
     # the foundation issue's plausible range: roughly 20-40 km/h in towns; faster over 10 km as A-roads take over
     assert all(15.0 <= kph <= 40.0 for kph in by_km[1.0])
     assert all(25.0 <= kph <= 70.0 for kph in by_km[10.0])
-    assert all(slow < fast for slow, fast in zip(by_km[1.0], by_km[10.0]))
+    assert all(slow < fast for slow, fast in zip(by_km[1.0], by_km[10.0], strict=True))
 
 
 def test_report_json_has_the_documented_keys(report):

@@ -30,7 +30,11 @@ def bases_csv(tmp_path) -> str:
 def places_csv(tmp_path) -> str:
     return write_csv(
         tmp_path / "places.csv",
-        {"id": ["royal-stoke", "stafford", "leek"], "lon": [-2.2149, -2.1180, -2.0250], "lat": [53.0040, 52.8050, 53.1050]},
+        {
+            "id": ["royal-stoke", "stafford", "leek"],
+            "lon": [-2.2149, -2.1180, -2.0250],
+            "lat": [53.0040, 52.8050, 53.1050],
+        },
     )
 
 
@@ -39,7 +43,13 @@ def test_matrix_writes_times_for_postcode_and_lonlat_files(tmp_path, bases_csv, 
     code = main(["-q", "matrix", "--origins", bases_csv, "--destinations", places_csv, "--out", str(out)])
     assert code == 0
     times = pd.read_csv(out)
-    assert list(times.columns) == ["origin_id", "destination_id", "travel_time_s", "origin_snap_m", "destination_snap_m"]
+    assert list(times.columns) == [
+        "origin_id",
+        "destination_id",
+        "travel_time_s",
+        "origin_snap_m",
+        "destination_snap_m",
+    ]
     pairs = times.set_index(["origin_id", "destination_id"])["travel_time_s"]
     # Hanley centre to Royal Stoke (about 4 km) is closer in time than Hanley to Stafford (about 25 km)
     assert pairs[("hanley", "royal-stoke")] < pairs[("hanley", "stafford")]
@@ -55,8 +65,23 @@ def test_matrix_cutoff_and_speed_factor(tmp_path, bases_csv, places_csv):
     ratio = pd.read_csv(normal)["travel_time_s"].sum() / pd.read_csv(fast)["travel_time_s"].sum()
     assert ratio == pytest.approx(1.25, rel=0.01)
     short = tmp_path / "short.csv"
-    assert main(["-q", "matrix", "--origins", bases_csv, "--destinations", places_csv, "--cutoff-min", "10",
-                 "--out", str(short)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "matrix",
+                "--origins",
+                bases_csv,
+                "--destinations",
+                places_csv,
+                "--cutoff-min",
+                "10",
+                "--out",
+                str(short),
+            ]
+        )
+        == 0
+    )
     assert (pd.read_csv(short)["travel_time_s"] <= 600).all()
 
 
@@ -79,8 +104,19 @@ def test_points_outside_the_network_are_named(tmp_path, capsys, bases_csv):
 
 
 def test_missing_network_file_exits_2(tmp_path, capsys, bases_csv, places_csv):
-    code = main(["matrix", "--network", str(tmp_path / "nope.osm.pbf"), "--origins", bases_csv,
-                 "--destinations", places_csv, "--out", str(tmp_path / "t.csv")])
+    code = main(
+        [
+            "matrix",
+            "--network",
+            str(tmp_path / "nope.osm.pbf"),
+            "--origins",
+            bases_csv,
+            "--destinations",
+            places_csv,
+            "--out",
+            str(tmp_path / "t.csv"),
+        ]
+    )
     assert code == 2 and "nope.osm.pbf" in capsys.readouterr().err
 
 

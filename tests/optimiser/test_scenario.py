@@ -15,8 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def minimal(**changes) -> dict:
     raw = {
         "name": "t",
-        "bases": [{"name": "Stafford", "postcode": "ST16 2DQ",
-                   "shifts": {"early": {"units": 2, "locations": 1}}}],
+        "bases": [{"name": "Stafford", "postcode": "ST16 2DQ", "shifts": {"early": {"units": 2, "locations": 1}}}],
     }
     raw.update(changes)
     return raw
@@ -51,8 +50,14 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(InputDataError) as caught:
         scenario_from_dict(raw, source="bad.toml")
     message = str(caught.value)
-    for expected in ("bad.toml", "gurobi", "mobilisation_s", "0 <= locations <= units",
-                     "give exactly one location", "repeated: Stafford"):
+    for expected in (
+        "bad.toml",
+        "gurobi",
+        "mobilisation_s",
+        "0 <= locations <= units",
+        "give exactly one location",
+        "repeated: Stafford",
+    ):
         assert expected in message
 
 
