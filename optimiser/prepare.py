@@ -19,8 +19,9 @@ import scipy.sparse
 from geodata import embedded
 from geodata.candidates import hotspot_candidates, junction_candidates, sites_from_points
 from geodata.crs import lonlat_to_crs
-from geodata.demand import Demand, DemandParams, modelled_demand
+from geodata.demand import Demand, DemandParams, demand_nodes, modelled_demand
 from geodata.errors import InputDataError
+from geodata.incidents import demand_from_incidents, read_incidents
 from geodata.matrix import SnappedPoints, TravelTimeMatrix, snap_points
 from geodata.matrix_cache import cached_travel_time_matrix, default_cache_dir
 from geodata.network import RoadNetwork
@@ -128,13 +129,8 @@ def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: in
 
 
 def scenario_demand(scenario: Scenario) -> Demand:
-    """The scenario's demand: modelled from the census (an incident-file source is not supported yet)."""
+    """The scenario's demand: modelled from the census, or counted from an incident file."""
     spec = scenario.demand
-    if spec.source != "modelled":
-        raise InputDataError(
-            f'demand source {spec.source!r} is not supported yet; use source = "modelled"',
-            source=scenario.path,
-        )
     params = DemandParams(
         grade1_per_year=spec.grade1_per_year,
         grade2_per_year=spec.grade2_per_year,
@@ -142,7 +138,10 @@ def scenario_demand(scenario: Scenario) -> Demand:
         cell_m=spec.cell_m,
         night_centre_exponent=spec.night_centre_exponent,
     )
-    return modelled_demand(params)
+    if spec.source == "modelled":
+        return modelled_demand(params)
+    incidents = read_incidents(spec.source, postcode_lookup=embedded.lookup_postcodes)
+    return demand_from_incidents(incidents, demand_nodes(spec.cell_m), params.shifts, source=spec.source)
 
 
 def locate_bases(bases: tuple[BaseSpec, ...], *, source: str) -> pd.DataFrame:

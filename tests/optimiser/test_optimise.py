@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -95,3 +97,29 @@ def test_failed_write_leaves_no_files(tmp_path, monkeypatch, small_plan):
     assert main(["-q", "optimise", str(SMALL), "--out", str(out), "--workers", "1"]) == 2
     assert list(out.iterdir()) == []
     shutil.rmtree(out)
+
+
+def test_demand_from_an_incident_file(tmp_path):
+    rng = np.random.default_rng(7)
+    stafford, burton = (392_450.0, 323_195.0), (425_030.0, 323_432.0)
+    rows = []
+    for k in range(40):
+        x, y = stafford if k % 2 else burton
+        rows.append(
+            {
+                "id": f"i{k}",
+                "grade": 1 + k % 3,
+                "timestamp": f"2018-{1 + k % 12:02d}-15T{k % 24:02d}:10:00",
+                "easting": x + rng.normal(0, 800),
+                "northing": y + rng.normal(0, 800),
+            }
+        )
+    pd.DataFrame(rows).to_csv(tmp_path / "incidents.csv", index=False)
+    scenario = tmp_path / "from_incidents.toml"
+    scenario.write_text(SMALL.read_text().replace("[network]", '[demand]\nsource = "incidents.csv"\n\n[network]'))
+    out = tmp_path / "out"
+    assert main(["-q", "optimise", str(scenario), "--out", str(out), "--workers", "1"]) == 0
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["assumptions"]["demand_source"].startswith("incidents:")
+    grade1_incidents = sum(1 for r in rows if r["grade"] == 1)
+    assert kpis["grade1"]["demand_per_year"] > grade1_incidents  # counts over less than a year, scaled to a year
