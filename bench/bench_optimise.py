@@ -128,7 +128,9 @@ def _single_rows(table: Table, instance, params: CoverageParams, sites: int, arg
 def _greedy_objective(weights: np.ndarray, response, sites: int) -> tuple[float, float]:
     """Plain greedy maximal covering (no local search): the textbook baseline."""
     started = time.perf_counter()
-    cover = (response.tocsc() <= 900.0).astype(np.int8).tocsc()
+    cover = response.tocsc(copy=True)
+    cover.data = (cover.data <= 900.0).astype(np.int8)  # stored entries are reachable pairs, 0 s included
+    cover.eliminate_zeros()
     covered = np.zeros(weights.size, dtype=bool)
     for _ in range(sites):
         gains = cover.T @ (weights * ~covered)
