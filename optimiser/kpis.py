@@ -117,7 +117,8 @@ def solver_kpis(results: list[ShiftResult]) -> dict:
             for r in results
             if r.plan.report is not None
         },
-        "objective_note": "Grade 1 covered demand (expected incidents a year within target), first objective level",
+        "objective_note": "first objective level, summed over shifts: Grade 1 demand within target (incidents a "
+        "year), or its expected cover when [solver] busy_fraction is set",
     }
 
 
