@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from geodata import embedded
@@ -23,6 +21,7 @@ from geodata.osm import save_graphml
 from geodata.points import read_points
 from geodata.validation import ValidationReport, validate_network
 from optimiser.atomic import atomic_path
+from optimiser.progress import terminal_progress
 
 log = logging.getLogger(__name__)
 
@@ -105,15 +104,7 @@ def read_and_snap(network: RoadNetwork, path: str | Path, *, max_snap_m: float) 
 @contextmanager
 def progress_bar(description: str, *, total: int) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on stderr, silent when stderr is not a terminal; yields ``update(done)``."""
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=not sys.stderr.isatty(),
-        transient=True,
-    )
+    progress = terminal_progress()
     with progress:
         task = progress.add_task(description, total=total)
         yield lambda done: progress.update(task, completed=done)

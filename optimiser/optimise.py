@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from optimiser.kpis import scenario_kpis
 from optimiser.plan_output import write_plan
 from optimiser.prepare import prepare
+from optimiser.progress import terminal_progress
 from optimiser.scenario import load_scenario
 from optimiser.solve import solve_scenario
 
@@ -34,7 +33,7 @@ def optimise(scenario_path: str | Path, out_dir: str | Path, *, workers: int = 2
     """Optimise every shift of a scenario and write ``plan.gpkg``, ``plan.csv`` and ``kpis.json``."""
     started = time.perf_counter()
     scenario = load_scenario(scenario_path)
-    with _progress() as progress:
+    with terminal_progress() as progress:
         tasks: dict[str, int] = {}
 
         def on_matrix(label: str, done: int, total: int) -> None:
@@ -54,19 +53,6 @@ def optimise(scenario_path: str | Path, out_dir: str | Path, *, workers: int = 2
     files = write_plan(prepared, results, kpis, out_dir)
     log.info("wrote %s", ", ".join(str(f) for f in files))
     return OptimiseResult(files, kpis, time.perf_counter() - started)
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=not sys.stderr.isatty(),
-        transient=True,
-    )
 
 
 def print_kpis(kpis: dict, console: Console) -> None:

@@ -277,7 +277,7 @@ def _check_solver(solver: SolverSpec, problems: list[str]) -> None:
     if solver.objective not in OBJECTIVES:
         problems.append(f"[solver] objective = {solver.objective!r}: valid choices: {', '.join(OBJECTIVES)}")
     if isinstance(solver.busy_fraction, str) and solver.busy_fraction != "auto":
-        problems.append(f"[solver] busy_fraction = {solver.busy_fraction!r}: give a number in [0, 1) or \"auto\"")
+        problems.append(f'[solver] busy_fraction = {solver.busy_fraction!r}: give a number in [0, 1) or "auto"')
     if solver.solver not in SOLVERS:
         problems.append(f"[solver] solver = {solver.solver!r}: valid choices: {', '.join(SOLVERS)}")
 
