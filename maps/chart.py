@@ -71,9 +71,9 @@ def cumulative_chart_svg(curves: Mapping[str, Curve], *, title: str = "Demand re
     x_max = axis_max_min(curves)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH_PX}" height="{HEIGHT_PX}" '
-        f'viewBox="0 0 {WIDTH_PX} {HEIGHT_PX}" font-family="sans-serif" font-size="11" class="hubplan-chart">',
+        f'viewBox="0 0 {WIDTH_PX} {HEIGHT_PX}" font-family="sans-serif" font-size="13" class="hubplan-chart">',
         '<rect width="100%" height="100%" fill="#ffffff"/>',
-        f'<text x="{MARGIN["left"]}" y="18" font-size="13" font-weight="bold">{escape(title)} (modelled)</text>',
+        f'<text x="{MARGIN["left"]}" y="18" font-size="14" font-weight="bold">{escape(title)} (modelled)</text>',
         *_axes(x_max),
     ]
     for k, curve in enumerate(curves.values()):
@@ -114,18 +114,14 @@ def _curve(curve: Curve, x_max: float, k: int) -> list[str]:
     grid = np.linspace(0.0, x_max, GRID_POINTS)
     shares = cumulative_shares(curve, grid)
     path = " ".join(f"{_sx(float(t), x_max):.1f},{_sy(float(s)):.1f}" for t, s in zip(grid, shares, strict=True))
-    out = [f'<polyline points="{path}" fill="none" stroke="{curve.colour}" stroke-width="2"/>']
+    dash = ' stroke-dasharray="7 4"' if k % 2 else ""
+    out = [f'<polyline points="{path}" fill="none" stroke="{curve.colour}" stroke-width="2.2"{dash}/>']
     within = curve.share_within(curve.target_min)
-    legend_y = MARGIN["top"] + 14 + 16 * k
-    legend_x = WIDTH_PX - MARGIN["right"] - 230
-    out.append(
-        f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
-        f'stroke="{curve.colour}" stroke-width="2"/>'
-    )
-    out.append(
-        f'<text x="{legend_x + 24}" y="{legend_y}">{escape(curve.label)}: {within:.1%} within '
-        f"{curve.target_min:g} min</text>"
-    )
+    legend_x, legend_y = WIDTH_PX - MARGIN["right"] - 250, _sy(0.25) + 18 * k
+    out.append(f'<line x1="{legend_x}" x2="{legend_x + 22}" y1="{legend_y - 4:.1f}" y2="{legend_y - 4:.1f}" '
+               f'stroke="{curve.colour}" stroke-width="2.2"{dash}/>')
+    out.append(f'<text x="{legend_x + 28}" y="{legend_y:.1f}">{escape(curve.label)}: {within:.1%} within '
+               f"{curve.target_min:g} min</text>")
     if curve.target_min <= x_max:
         x = _sx(curve.target_min, x_max)
         out.append(

@@ -148,8 +148,8 @@ class PointLayer(folium.map.Layer):
     def _get_self_bounds(self) -> list[list[float | None]]:
         if not self.rows:
             return NO_BOUNDS
-        lats = [row[0] for row in self.rows]
-        lons = [row[1] for row in self.rows]
+        lats = [float(row[0]) for row in self.rows if row[0] is not None]
+        lons = [float(row[1]) for row in self.rows if row[1] is not None]
         return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 

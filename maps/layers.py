@@ -282,7 +282,7 @@ def point_rows(
 def _point_style(colour: str, *, ring: bool) -> dict[str, object]:
     if ring:
         return {"color": colour, "weight": 2.0, "fill": False, "opacity": 0.95}
-    return {"color": colour, "weight": 0.5, "fillColor": colour, "fillOpacity": 0.45, "opacity": 0.7}
+    return {"color": colour, "weight": 0.5, "fillColor": colour, "fillOpacity": 0.35, "opacity": 0.6}
 
 
 def basemap_layer(basemap: str) -> folium.TileLayer:

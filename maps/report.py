@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import folium
 import numpy as np
-from branca.element import Element
+from branca.element import Element, Figure
 
 from maps import layers, style
 from maps.chart import Curve, cumulative_chart_svg
@@ -96,14 +96,18 @@ def _new_map(data: ReportData) -> folium.Map:
     fmap = folium.Map(tiles=None, control_scale=True, zoom_start=9, location=_centre(data), zoom_snap=0.25)
     fmap.default_js = list(OFFLINE_JS)
     fmap.default_css = list(OFFLINE_CSS)
-    fmap.get_root().header.add_child(Element(f"<style>{CSS}</style>"), name="hubplan_css")
+    figure = fmap.get_root()
+    assert isinstance(figure, Figure)  # a new Map is always placed in a Figure
+    figure.header.add_child(Element(f"<style>{CSS}</style>"), name="hubplan_css")
     force = data.boundaries[data.boundaries["kind"] == "force"]
     extent = layers.to_wgs84(force if len(force) else data.boundaries).total_bounds
-    fmap.fit_bounds(
+    fit = folium.map.FitBounds(
         [[extent[1], extent[0]], [extent[3], extent[2]]],
         padding_top_left=(PANEL_WIDTH_PX + 20, 10),
         padding_bottom_right=(LAYERS_WIDTH_PX, 10),
     )
+    fit.options["animate"] = False  # open at the final view (no zoom animation to catch mid-way)
+    fmap.add_child(fit)
     return fmap
 
 

@@ -67,7 +67,7 @@ def time_classes() -> list[tuple[str, str]]:
     return [*zip(labels, TIME_COLOURS, strict=True), ("not reached in 60 min", UNREACHED_COLOUR)]
 
 
-def radius_px(value: float, *, largest: float, max_px: float = 12.0, min_px: float = 1.5) -> float:
+def radius_px(value: float, *, largest: float, max_px: float = 9.0, min_px: float = 1.5) -> float:
     """Radius of a graduated circle: area proportional to ``value``, ``max_px`` at ``largest``."""
     if largest <= 0 or not math.isfinite(value) or value <= 0:
         return min_px
