@@ -561,3 +561,50 @@ def nearest_travel_time_s(network: RoadNetwork, origins: SnappedPoints, *, cutof
         return np.full(network.n_nodes, np.inf)
     seconds = dijkstra(network.csgraph, directed=True, indices=sources, limit=cutoff_s, min_only=True)
     return np.asarray(seconds, dtype=float)
+
+
+def nearest_nodes(network: RoadNetwork, x_m: np.ndarray, y_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest snappable node of each point and its distance, with no checks (for millions of rows).
+
+    Unlike :func:`snap_points`, nothing is raised: the caller decides what a
+    long snap distance means for each row.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Node index (int64) and distance in metres (float64), shape ``(len(x_m),)``.
+    """
+    if network.n_nodes == 0:
+        raise InputDataError("has no nodes to snap points to", source=f"network {network.name!r}")
+    tree, tree_nodes = _node_tree(network)
+    distance_m, position = tree.query(np.column_stack([x_m, y_m]), k=1, workers=-1)
+    return tree_nodes[np.asarray(position, dtype=np.int64)], np.asarray(distance_m, dtype=float)
+
+
+def nearest_origin(network: RoadNetwork, origin_nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Travel time from the nearest origin to every node, and which origin that is (multi-source Dijkstra).
+
+    Parameters
+    ----------
+    network
+        The network; times are its edge times.
+    origin_nodes
+        Node index of each origin (repeats allowed: the first origin at a node wins).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Seconds (float64, ``inf`` where no origin reaches) and the position in
+        ``origin_nodes`` of the nearest origin (int64, -1 where none), shape ``(n_nodes,)``.
+    """
+    origin_nodes = np.asarray(origin_nodes, dtype=np.int64)
+    if origin_nodes.size == 0:
+        return np.full(network.n_nodes, np.inf), np.full(network.n_nodes, -1, dtype=np.int64)
+    unique_nodes, first = np.unique(origin_nodes, return_index=True)
+    seconds, _, source_node = dijkstra(
+        network.csgraph, directed=True, indices=unique_nodes, min_only=True, return_predecessors=True
+    )
+    position_of_node = np.full(network.n_nodes, -1, dtype=np.int64)
+    position_of_node[unique_nodes] = first
+    origin = np.where(source_node >= 0, position_of_node[np.maximum(source_node, 0)], -1)
+    return np.asarray(seconds, dtype=float), origin
