@@ -19,10 +19,15 @@ The steps read check -> reduce -> warm start -> model -> solve level by level
    to exceed total Grade 2 demand over the smallest Grade 1 difference, which
    is arbitrarily small with real-valued demand and wrecks the LP numerics).
    The time limit covers all levels; a level that more levels follow gets
-   ``LEVEL_TIME_SHARE`` of the time left.
+   ``LEVEL_TIME_SHARE`` of the time left (all of it when the later levels
+   have nothing to optimise, for example no Grade 2 row left after the
+   reductions).
 5. :func:`models.assign.complete_assignment` ties sites to bases so each base
    has exactly ``p_b``; :func:`models.evaluate.evaluate_plan` re-evaluates the
    plan independently.
+
+:func:`solve_model` (steps 3-4, with the optional rows of :class:`SiteLimits`),
+:func:`chosen_sites` and :func:`assemble_plan` are shared with :mod:`models.budget`.
 """
 
 from __future__ import annotations
@@ -38,8 +43,8 @@ import scipy.sparse
 
 from models.assign import check_assignable, complete_assignment
 from models.errors import ModelInputError, raise_if_problems
-from models.evaluate import evaluate_plan, score_plan
-from models.formulation import LinearModel, build_model, pairs_mask, plan_values
+from models.evaluate import Coverage, evaluate_plan, score_plan
+from models.formulation import CoverFloor, LinearModel, build_model, pairs_mask, plan_values
 from models.greedy import WarmStart, greedy_plan
 from models.instance import CoverageInstance, CoverageParams, single_standard_instance
 from models.levels import LevelSpec, objective_levels
@@ -61,8 +66,20 @@ HINT_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
-class _Solved:
-    """The result of the level-by-level solve."""
+class Solved:
+    """The result of the level-by-level solve.
+
+    Parameters
+    ----------
+    values
+        Variable values of the kept plan (its ``y`` polished to its true cover).
+    levels
+        One report per level.
+    solver
+        The back end's name, or ``"greedy"`` when the plan is the warm start.
+    warnings
+        Anything the caller should know.
+    """
 
     values: np.ndarray
     levels: tuple[LevelReport, ...]
@@ -70,10 +87,26 @@ class _Solved:
     warnings: tuple[str, ...]
 
 
+@dataclass(frozen=True, eq=False)
+class SiteLimits:
+    """Extra rows of the budget problems (:mod:`models.budget`); the default adds none.
+
+    Parameters
+    ----------
+    total_sites
+        Most open sites in all (fixed ones included), or ``None``.
+    cover_floor
+        Least value of a Grade 1 cover measure, or ``None``.
+    """
+
+    total_sites: int | None = None
+    cover_floor: CoverFloor | None = None
+
+
 # --------------------------------------------------------------------------- set-up
 
 
-def _floors(problem: ReducedProblem, params: CoverageParams) -> np.ndarray:
+def floor_shares(problem: ReducedProblem, params: CoverageParams) -> np.ndarray:
     """Floor share per group code (0 where the group has no floor)."""
     floors = np.zeros(len(problem.group_labels))
     for g, label in enumerate(problem.group_labels):
@@ -81,7 +114,8 @@ def _floors(problem: ReducedProblem, params: CoverageParams) -> np.ndarray:
     return floors
 
 
-def _request(params: CoverageParams, levels: tuple[LevelSpec, ...]) -> ReductionRequest:
+def reduction_request(params: CoverageParams, levels: tuple[LevelSpec, ...]) -> ReductionRequest:
+    """What the reductions must keep for ``params`` and these objective levels."""
     fixed = tuple((params.fixed_sites or {}).items())
     current = tuple((params.current_plan or {}).items())
     return ReductionRequest(
@@ -105,7 +139,8 @@ def _floor_upper_bounds(problem: ReducedProblem) -> np.ndarray:
     return np.where(problem.group_total > 0, (problem.group_base_covered + covered) / total, 1.0)
 
 
-def _check_floors_reachable(problem: ReducedProblem, floors: np.ndarray) -> None:
+def check_floors_reachable(problem: ReducedProblem, floors: np.ndarray) -> None:
+    """Reject a floor above its group's share with every kept candidate open, naming the group."""
     if not np.any(floors > 0):
         return
     upper = _floor_upper_bounds(problem)
@@ -186,7 +221,8 @@ def _solve_levels(
     values = hint
     for level, name in enumerate(names):
         remaining = deadline - time.perf_counter()
-        share = 1.0 if level == len(names) - 1 else LEVEL_TIME_SHARE
+        later = any(np.any(model.objectives[k]) for k in range(level + 1, len(names)))
+        share = LEVEL_TIME_SHARE if later else 1.0
         outcome = None
         if values is not None and not np.any(model.objectives[level]):
             outcome = LevelOutcome(values, False, 0.0, 0.0, True, 0.0)
@@ -232,7 +268,7 @@ def _best_group_shares(
     return out
 
 
-def _infeasible_error(
+def infeasible_error(
     problem: ReducedProblem, floors: np.ndarray, params: CoverageParams, levels: tuple[LevelSpec, ...]
 ) -> ModelInputError:
     """Explain why no plan meets the constraints, naming the settings."""
@@ -261,20 +297,47 @@ def _infeasible_error(
 # --------------------------------------------------------------------------- assembling the plan
 
 
-def _to_plan(
-    instance: CoverageInstance,
-    problem: ReducedProblem,
-    model: LinearModel,
-    solved: _Solved,
-    params: CoverageParams,
-    started: float,
-) -> Plan:
+def chosen_sites(problem: ReducedProblem, model: LinearModel, solved: Solved) -> dict[int, int]:
+    """The ``{original candidate: base}`` pairs the kept solution opens."""
     chosen_pairs = np.flatnonzero(solved.values[: model.pair_candidate.size] > 0.5)
-    chosen = {int(problem.candidates[model.pair_candidate[p]]): int(model.pair_base[p]) for p in chosen_pairs}
-    full = complete_assignment(instance, chosen, fixed=params.fixed_sites or {}, current=params.current_plan)
-    sites = tuple(sorted(full))
-    bases = tuple(full[j] for j in sites)
-    values = score_plan(instance, sites, bases, params)
+    return {int(problem.candidates[model.pair_candidate[p]]): int(model.pair_base[p]) for p in chosen_pairs}
+
+
+def assemble_plan(
+    instance: CoverageInstance,
+    pairs: dict[int, int],
+    problem: ReducedProblem,
+    solved: Solved,
+    values: dict[str, float],
+    started: float,
+    *,
+    coverage: Coverage | None = None,
+) -> Plan:
+    """Plan of the ``{candidate: base}`` pairs, with its independent evaluation and the solve report.
+
+    Parameters
+    ----------
+    instance
+        The problem.
+    pairs
+        Open ``{candidate: base}``.
+    problem
+        The reduced problem (for the reduction sizes).
+    solved
+        The level-by-level solve.
+    values
+        ``{level name: value}`` recomputed independently.
+    started
+        ``time.perf_counter()`` at the start of the solve.
+    coverage
+        :func:`~models.evaluate.evaluate_plan` of the pairs' sites, when already computed.
+
+    Returns
+    -------
+    Plan
+    """
+    sites = tuple(sorted(pairs))
+    bases = tuple(pairs[j] for j in sites)
     first = solved.levels[0]
     report = SolveReport(
         status=SolveStatus.worst([level.status for level in solved.levels]),
@@ -291,14 +354,36 @@ def _to_plan(
         "plan: %d sites, %s in %.2f s (%s), levels %s",
         len(sites), report.status, report.seconds, report.solver, {k: round(v, 6) for k, v in values.items()},
     )  # fmt: skip
-    return Plan(sites, bases, evaluate_plan(instance, sites), values, report)
+    coverage = coverage if coverage is not None else evaluate_plan(instance, sites)
+    return Plan(sites, bases, coverage, values, report)
+
+
+def _to_plan(
+    instance: CoverageInstance,
+    problem: ReducedProblem,
+    model: LinearModel,
+    solved: Solved,
+    params: CoverageParams,
+    started: float,
+) -> Plan:
+    chosen = chosen_sites(problem, model, solved)
+    full = complete_assignment(instance, chosen, fixed=params.fixed_sites or {}, current=params.current_plan)
+    sites = sorted(full)
+    coverage = evaluate_plan(instance, sites)
+    values = score_plan(instance, sites, [full[j] for j in sites], params, coverage=coverage)
+    return assemble_plan(instance, full, problem, solved, values, started, coverage=coverage)
 
 
 def _warm_start(
-    problem: ReducedProblem, levels: tuple[LevelSpec, ...], floors: np.ndarray, params: CoverageParams, started: float
+    problem: ReducedProblem,
+    levels: tuple[LevelSpec, ...],
+    floors: np.ndarray,
+    params: CoverageParams,
+    started: float,
+    limits: SiteLimits,
 ) -> WarmStart:
     deadline = started + GREEDY_TIME_SHARE * params.time_limit_s
-    return greedy_plan(problem, levels, floors=floors, deadline=deadline)
+    return greedy_plan(problem, levels, floors=floors, deadline=deadline, total_sites=limits.total_sites)
 
 
 def _fallback(
@@ -308,25 +393,65 @@ def _fallback(
     warm: WarmStart | None,
     floors: np.ndarray,
     params: CoverageParams,
-) -> _Solved:
+    limits: SiteLimits,
+) -> Solved:
     """Fall back on the greedy plan when the solver found nothing in time (computed now if needed)."""
-    warm = warm if warm is not None else greedy_plan(problem, levels, floors=floors, deadline=time.perf_counter())
+    if warm is None:
+        warm = greedy_plan(problem, levels, floors=floors, deadline=time.perf_counter(), total_sites=limits.total_sites)
     values = plan_values(model, problem, pairs_mask(model, warm.pairs))
     reports = tuple(_level_report(level.name, model, i, values, None, params) for i, level in enumerate(levels))
     warnings = ["the solver found no plan within time_limit_s; this is the greedy plan"]
     if not _feasible(model, values):
-        warnings.append("the greedy plan does not meet every equity floor / max_changes setting")
+        warnings.append("the greedy plan does not meet every constraint (equity floor, max_changes, cover target)")
     for text in warnings:
         log.warning(text)
-    return _Solved(values, reports, "greedy", tuple(warnings))
+    return Solved(values, reports, "greedy", tuple(warnings))
 
 
-def _run(
-    problem: ReducedProblem, levels: tuple[LevelSpec, ...], floors: np.ndarray, params: CoverageParams, started: float
-) -> tuple[LinearModel, _Solved]:
+def solve_model(
+    problem: ReducedProblem,
+    levels: tuple[LevelSpec, ...],
+    floors: np.ndarray,
+    params: CoverageParams,
+    started: float,
+    *,
+    limits: SiteLimits | None = None,
+    warm: WarmStart | None = None,
+) -> tuple[LinearModel, Solved | None]:
+    """Build the MIP, warm-start it and solve it level by level.
+
+    Parameters
+    ----------
+    problem
+        The reduced problem (``locations`` are the per-base caps).
+    levels
+        Objective levels, most important first.
+    floors
+        Equity floor share per group code.
+    params
+        Solver and limits.
+    started
+        ``time.perf_counter()`` at the start of the solve (the time limit counts from it).
+    limits
+        Extra rows (total sites, cover floor); none by default.
+    warm
+        A warm start computed by the caller; by default the greedy of
+        :mod:`models.greedy` when ``params.warm_start``.
+
+    Returns
+    -------
+    tuple
+        The model and the solve, or ``(model, None)`` when the solver proved
+        that no plan meets the constraints.
+    """
+    limits = limits if limits is not None else SiteLimits()
     deadline = started + params.time_limit_s - min(FINISH_TIME_SHARE * params.time_limit_s, 5.0)
-    warm = _warm_start(problem, levels, floors, params, started) if params.warm_start else None
-    model = build_model(problem, levels, floors=floors, max_changes=params.max_changes)
+    if warm is None and params.warm_start:
+        warm = _warm_start(problem, levels, floors, params, started, limits)
+    model = build_model(
+        problem, levels, floors=floors, max_changes=params.max_changes,
+        total_sites=limits.total_sites, cover_floor=limits.cover_floor,
+    )  # fmt: skip
     log.info("model: %d variables, %d rows, %d nonzeros", model.n_vars, model.matrix.shape[0], model.matrix.nnz)
     hint = plan_values(model, problem, pairs_mask(model, warm.pairs)) if warm is not None else None
     if hint is not None and not _feasible(model, hint):
@@ -337,12 +462,12 @@ def _run(
     names = tuple(level.name for level in levels)
     values, reports, warnings, infeasible = _solve_levels(backend, model, problem, names, hint, params, deadline)
     if infeasible:
-        raise _infeasible_error(problem, floors, params, levels)
+        return model, None
     if values is None:
-        return model, _fallback(problem, levels, model, warm, floors, params)
+        return model, _fallback(problem, levels, model, warm, floors, params, limits)
     for text in warnings:
         log.warning(text)
-    return model, _Solved(values, reports, backend.name, warnings)
+    return model, Solved(values, reports, backend.name, warnings)
 
 
 def solve_double_standard(instance: CoverageInstance, params: CoverageParams | None = None) -> Plan:
@@ -376,10 +501,12 @@ def solve_double_standard(instance: CoverageInstance, params: CoverageParams | N
     validate_settings(instance, params)
     check_assignable(instance, params.fixed_sites or {})
     levels = objective_levels(params)
-    problem = reduce_instance(instance, _request(params, levels))
-    floors = _floors(problem, params)
-    _check_floors_reachable(problem, floors)
-    model, solved = _run(problem, levels, floors, params, started)
+    problem = reduce_instance(instance, reduction_request(params, levels))
+    floors = floor_shares(problem, params)
+    check_floors_reachable(problem, floors)
+    model, solved = solve_model(problem, levels, floors, params, started)
+    if solved is None:
+        raise infeasible_error(problem, floors, params, levels)
     return _to_plan(instance, problem, model, solved, params, started)
 
 

@@ -204,6 +204,8 @@ def score_plan(
     sites: Iterable[int],
     site_bases: Iterable[int],
     params: CoverageParams,
+    *,
+    coverage: Coverage | None = None,
 ) -> dict[str, float]:
     """Recompute, independently, the value of every objective level of ``params`` for a plan.
 
@@ -215,6 +217,8 @@ def score_plan(
         Open candidates and their bases.
     params
         Objective mode and options.
+    coverage
+        :func:`evaluate_plan` of these sites, when already computed.
 
     Returns
     -------
@@ -223,7 +227,7 @@ def score_plan(
     """
     site_list = [int(j) for j in sites]
     base_list = [int(b) for b in site_bases]
-    coverage = evaluate_plan(instance, site_list)
+    coverage = coverage if coverage is not None else evaluate_plan(instance, site_list)
     g1 = grade1_term(coverage, params)
     g2 = coverage.grade2_covered_demand
     values = {

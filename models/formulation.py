@@ -25,10 +25,25 @@ Constraints:
     \sum_{(j,b) \in \text{current}} x_{jb} &\ge |\text{current}| - \text{max\_changes} \\
     x_{jb} &= 1 && ((j,b) \text{ fixed})
 
+Optional rows of the budget problems (:mod:`models.budget`, which also sets
+:math:`p_b` to the cars on duty :math:`u_b`):
+
+.. math::
+
+    \sum_{(j,b) \in E} x_{jb} &\le T && \text{(total\_sites: at most } T \text{ sites in all)} \\
+    \sum_r w^1_r \sum_{k > f_r} \delta_k y^1_{rk} &\ge A - \sum_k \delta_k C_k
+        && \text{(cover\_floor: a Grade 1 measure of at least } A\text{)}
+
+with :math:`C_k` the demand whose level :math:`k` the bases meet and
+:math:`\delta` non-increasing (``[1]`` for travel cover, :math:`(1-q)q^{k-1}`
+for expected cover), so the argument below keeps :math:`y` exact.
+
 Objective levels (lexicographic, each solved with the earlier ones fixed):
 ``grade1`` :math:`\sum_r w^1_r \sum_k \gamma_k y^1_{rk}`, ``grade2``
 :math:`\sum_r w^2_r y^2_r`, or ``weighted`` :math:`a \cdot` grade1 :math:`+ b
-\cdot` grade2, then ``kept`` :math:`\sum_{(j,b) \in \text{current}} x_{jb}`.
+\cdot` grade2, then ``kept`` :math:`\sum_{(j,b) \in \text{current}} x_{jb}`;
+a level may also weight the number of open sites :math:`\sum x_{jb}`
+(``locations``, weight -1: fewest sites).
 
 **Continuous** :math:`y` **is exact.** For integral :math:`x` the
 :math:`y`-problem splits by row: maximise :math:`\sum_k \gamma_k y_{rk}` over
@@ -94,6 +109,23 @@ class LinearModel:
     def n_vars(self) -> int:
         """Number of variables."""
         return int(self.lower.size)
+
+
+@dataclass(frozen=True, eq=False)
+class CoverFloor:
+    """A lower bound on a Grade 1 cover measure: ``sum_i w1_i sum_k level_weights[k-1] [c_i >= k] >= amount``.
+
+    Parameters
+    ----------
+    level_weights
+        Weight of the k-th cover of one unit of Grade 1 demand, ``(K,)``,
+        non-increasing (``K`` must be the reduced problem's Grade 1 levels).
+    amount
+        The least value of the measure, base-covered demand included.
+    """
+
+    level_weights: np.ndarray
+    amount: float
 
 
 class _Rows:
@@ -200,6 +232,25 @@ def _floor_rows(rows: _Rows, problem: ReducedProblem, level_vars: np.ndarray, fl
         )
 
 
+def _total_row(rows: _Rows, n_pairs: int, total_sites: int) -> None:
+    """``sum_{(j,b)} x_jb <= T``."""
+    rows.add(np.zeros(n_pairs, dtype=np.int64), np.arange(n_pairs), np.ones(n_pairs), np.array([-np.inf]),
+             np.array([float(total_sites)]))  # fmt: skip
+
+
+def _cover_floor_row(rows: _Rows, block: CoverBlock, level_vars: np.ndarray, floor: CoverFloor) -> None:
+    """``sum_r w_r sum_{k > f_r} delta_k y_rk >= A - (base-met part)``; left out when the bases meet it."""
+    weights = np.asarray(floor.level_weights, dtype=float)
+    if weights.size != block.levels:
+        raise ValueError(f"cover floor has {weights.size} level weights, the Grade 1 rows have {block.levels} levels")
+    need = floor.amount - block.constant(weights)
+    if need <= 0:
+        return
+    y_row, y_level = np.nonzero(level_vars >= 0)
+    rows.add(np.zeros(y_row.size, dtype=np.int64), level_vars[y_row, y_level],
+             block.weight[y_row] * weights[y_level], np.array([need]), np.array([np.inf]))  # fmt: skip
+
+
 def _pairs_mask(problem: ReducedProblem, pair_cand: np.ndarray, pair_base: np.ndarray, pairs: tuple) -> np.ndarray:
     lookup = {(int(j), int(b)) for j, b in pairs}
     return np.array([(int(j), int(b)) in lookup for j, b in zip(pair_cand, pair_base, strict=True)], dtype=bool)
@@ -213,7 +264,7 @@ def _objective(model_sizes: int, level: LevelSpec, problem: ReducedProblem, inde
     ):
         rows, lev = np.nonzero(vars_ >= 0)
         c[vars_[rows, lev]] += block.weight[rows] * weights[lev]
-    c[: index["kept"].size] += level.kept * index["kept"]
+    c[: index["kept"].size] += level.kept * index["kept"] + level.sites
     return c
 
 
@@ -223,6 +274,8 @@ def build_model(
     *,
     floors: np.ndarray | None = None,
     max_changes: int | None = None,
+    total_sites: int | None = None,
+    cover_floor: CoverFloor | None = None,
 ) -> LinearModel:
     """Build the MIP of the module docstring.
 
@@ -236,6 +289,10 @@ def build_model(
         Minimum covered Grade 1 share per group code, or ``None``.
     max_changes
         Largest number of current-plan pairs that may be dropped, or ``None``.
+    total_sites
+        Most open sites in all (fixed ones included), or ``None``.
+    cover_floor
+        Least value of a Grade 1 cover measure, or ``None``.
 
     Returns
     -------
@@ -256,6 +313,10 @@ def build_model(
         members = np.flatnonzero(kept)
         rows.add(np.zeros(members.size, dtype=np.int64), members, np.ones(members.size),
                  np.array([len(problem.current_pairs) - max_changes]), np.array([np.inf]))  # fmt: skip
+    if total_sites is not None:
+        _total_row(rows, pair_cand.size, total_sites)
+    if cover_floor is not None:
+        _cover_floor_row(rows, problem.grade1, y1, cover_floor)
     matrix, row_lower, row_upper = rows.build(next_var)
     lower = np.zeros(next_var)
     lower[: pair_cand.size] = _pairs_mask(problem, pair_cand, pair_base, problem.fixed_pairs)

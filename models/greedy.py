@@ -3,7 +3,8 @@
 Used as the MIP's warm start (a hint) and as the fallback plan when the
 solver has nothing by its time limit.
 
-1. Fixed pairs are opened first.
+1. Fixed pairs are opened first, then the ``start`` pairs (a previous plan;
+   these may be swapped out later).
 2. **Equity phase** (only with floors): while a group is below its floor,
    open the candidate that adds most covered share to the groups below their
    floor.
@@ -11,11 +12,14 @@ solver has nothing by its time limit.
    compared level by level (lexicographically), among candidates that some
    base with a free slot may use; it is tied to the base whose free slots are
    scarcest relative to its remaining eligible candidates (or to its
-   current-plan base). Stops when nothing gains.
+   current-plan base). Stops when nothing gains, when ``total_sites`` are
+   open, or (with ``stop_at``) as soon as the first level reaches ``stop_at``.
 4. **1-swap**: for every open, non-fixed site, close it and reopen the best
    candidate of the same base; keep the swap when the level vector improves
    (and no met floor breaks). Repeat until a pass finds nothing or the
    deadline passes.
+5. **Drop** (only with ``stop_at``): close every site whose closing keeps the
+   first level at ``stop_at`` or above.
 """
 
 from __future__ import annotations
@@ -68,8 +72,11 @@ class WarmStart:
 class _State:
     """Mutable greedy state: open sites, free slots and row counts."""
 
-    def __init__(self, problem: ReducedProblem, levels: tuple[LevelSpec, ...], floors: np.ndarray) -> None:
+    def __init__(
+        self, problem: ReducedProblem, levels: tuple[LevelSpec, ...], floors: np.ndarray, total: int | None = None
+    ) -> None:
         self.problem = problem
+        self.total = total
         self.levels = levels
         self.floors = floors
         self.blocks = (problem.grade1, problem.grade2)
@@ -113,9 +120,12 @@ class _State:
     def kept(self) -> int:
         return int(np.sum((self.current >= 0) & (self.base_of == self.current)))
 
+    def opened(self) -> int:
+        return int(np.sum(self.base_of >= 0))
+
     def values(self) -> tuple[float, ...]:
         counts = (self.counts[0], self.counts[1])
-        return tuple(level_value(self.problem, level, counts, self.kept()) for level in self.levels)
+        return tuple(level_value(self.problem, level, counts, self.kept(), self.opened()) for level in self.levels)
 
     def group_shares(self) -> np.ndarray:
         """Covered share of Grade 1 demand per group."""
@@ -131,7 +141,9 @@ class _State:
     # -- choices
 
     def usable_bases(self) -> np.ndarray:
-        """Bool ``m'``: candidate is closed and some base with a free slot may use it."""
+        """Bool ``m'``: candidate is closed and some base with a free slot may use it (none once ``total`` are open)."""
+        if self.total is not None and self.opened() >= self.total:
+            return np.zeros(self.problem.n_candidates, dtype=bool)
         free = self.slots > 0
         return (self.base_of < 0) & self.problem.eligibility[free].any(axis=0)
 
@@ -186,7 +198,8 @@ def _better(a: np.ndarray, b: np.ndarray, scale: np.ndarray) -> bool:
 def _level_gains(state: _State, *, base: int | None = None) -> np.ndarray:
     gains = state.gains()
     kept_row = np.array([level.kept for level in state.levels])[:, None]
-    return gains + kept_row * state.kept_gain(base)[None, :]
+    sites_row = np.array([level.sites for level in state.levels])[:, None]
+    return gains + kept_row * state.kept_gain(base)[None, :] + sites_row
 
 
 # --------------------------------------------------------------------------- phases
@@ -208,8 +221,12 @@ def _equity_phase(state: _State) -> None:
         state.open(j, state.choose_base(j))
 
 
-def _greedy_phase(state: _State) -> None:
-    while True:
+def _reached(state: _State, stop_at: float | None) -> bool:
+    return stop_at is not None and state.values()[0] >= stop_at
+
+
+def _greedy_phase(state: _State, stop_at: float | None) -> None:
+    while not _reached(state, stop_at):
         allowed = state.usable_bases()
         gains = _level_gains(state)
         j = _lex_best(gains, allowed, state.scale)
@@ -250,12 +267,35 @@ def _swap_phase(state: _State, deadline: float) -> int:
     return swaps
 
 
+def _drop_phase(state: _State, stop_at: float) -> None:
+    """Close every non-fixed site whose closing keeps the first level at ``stop_at`` or above."""
+    if not _reached(state, stop_at):
+        return
+    for j in np.flatnonzero((state.base_of >= 0) & ~state.fixed):
+        b = int(state.base_of[j])
+        state.close(int(j))
+        if not (_reached(state, stop_at) and state.floors_met()):
+            state.open(int(j), b)
+
+
+def _open_start(state: _State, start: tuple[tuple[int, int], ...]) -> None:
+    """Open the ``start`` pairs that fit (closed candidate, eligible base with a free slot, total not reached)."""
+    for j, b in start:
+        if state.base_of[j] < 0 and state.slots[b] > 0 and state.problem.eligibility[b, j]:
+            if state.total is not None and state.opened() >= state.total:
+                return
+            state.open(j, b)
+
+
 def greedy_plan(
     problem: ReducedProblem,
     levels: tuple[LevelSpec, ...],
     *,
     floors: np.ndarray | None = None,
     deadline: float | None = None,
+    total_sites: int | None = None,
+    start: tuple[tuple[int, int], ...] = (),
+    stop_at: float | None = None,
 ) -> WarmStart:
     """Greedy plan plus 1-swap local search (see the module docstring).
 
@@ -269,6 +309,13 @@ def greedy_plan(
         Minimum covered Grade 1 share per group code (0 where none), or ``None``.
     deadline
         ``time.perf_counter()`` value after which the local search stops.
+    total_sites
+        Most open sites in all (fixed ones included), or ``None``.
+    start
+        ``(reduced candidate, base)`` pairs opened after the fixed ones (a previous plan).
+    stop_at
+        Stop opening once the first level reaches this value, then drop the
+        sites it does not need (fewest-sites warm start).
 
     Returns
     -------
@@ -276,14 +323,17 @@ def greedy_plan(
     """
     started = time.perf_counter()
     floor_array = np.zeros(len(problem.group_labels)) if floors is None else np.asarray(floors, dtype=float)
-    state = _State(problem, levels, floor_array)
+    state = _State(problem, levels, floor_array, total_sites)
     for j, b in problem.fixed_pairs:
         state.open(j, b)
         state.fixed[j] = True
+    _open_start(state, start)
     if floor_array.size and np.any(floor_array > 0):
         _equity_phase(state)
-    _greedy_phase(state)
+    _greedy_phase(state, stop_at)
     swaps = _swap_phase(state, deadline if deadline is not None else np.inf)
+    if stop_at is not None:
+        _drop_phase(state, stop_at)
     pairs = tuple((int(j), int(state.base_of[j])) for j in np.flatnonzero(state.base_of >= 0))
     result = WarmStart(
         pairs=pairs,

@@ -1,10 +1,11 @@
 """The lexicographic objective levels, and their value on a :class:`~models.reduce.ReducedProblem`.
 
 A level is a linear function of "row ``r`` has at least ``k`` open sites
-within target" indicators (per grade) and of "current pair ``(j, b)`` is kept"
-indicators. ``"ranked"`` has the levels ``grade1`` then ``grade2``;
-``"weighted"`` has one level ``weighted``; a current plan adds a last level
-``kept``.
+within target" indicators (per grade), of "current pair ``(j, b)`` is kept"
+indicators and of the number of open sites. ``"ranked"`` has the levels
+``grade1`` then ``grade2``; ``"weighted"`` has one level ``weighted``; a
+current plan adds a last level ``kept``. :func:`models.budget.solve_min_locations`
+puts a ``locations`` level (minus the number of open sites) first.
 """
 
 from __future__ import annotations
@@ -31,12 +32,16 @@ class LevelSpec:
         Weight of one unit of covered Grade 2 demand.
     kept
         Weight of each kept current-plan pair.
+    sites
+        Weight of each open site (``-1`` in the "fewest sites" level of
+        :func:`models.budget.solve_min_locations`; 0 elsewhere).
     """
 
     name: str
     grade1: np.ndarray
     grade2: float
     kept: float
+    sites: float = 0.0
 
 
 def objective_levels(params: CoverageParams) -> tuple[LevelSpec, ...]:
@@ -100,8 +105,9 @@ def level_value(
     level: LevelSpec,
     counts: tuple[np.ndarray, np.ndarray],
     kept: int,
+    opened: int = 0,
 ) -> float:
-    """Full value of a level (constants included) from row counts and kept pairs.
+    """Full value of a level (constants included) from row counts, kept pairs and open sites.
 
     Parameters
     ----------
@@ -113,12 +119,14 @@ def level_value(
         Open candidates within target of each Grade 1 row and each Grade 2 row.
     kept
         Kept current-plan pairs.
+    opened
+        Open sites (counted by ``level.sites``).
 
     Returns
     -------
     float
     """
-    value = level_constant(problem, level) + level.kept * kept
+    value = level_constant(problem, level) + level.kept * kept + level.sites * opened
     if problem.grade1.n_rows:
         value += block_value(problem.grade1, counts[0], level.grade1)
     if problem.grade2.n_rows and level.grade2:

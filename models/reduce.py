@@ -20,6 +20,15 @@ The model the solver sees is built on a :class:`ReducedProblem`:
    :mod:`models.assign` fills the remaining slots afterwards: in any plan,
    ``j`` at base ``b`` can be swapped for ``k`` at ``b`` (or just closed if
    ``k`` is open) without losing cover.
+
+   **With K cover levels** (``ReductionRequest.multi_level_dominance``, used by
+   :mod:`models.budget`), ``j`` is dropped when at least ``K`` candidates beat
+   it: in any plan with ``j`` open, either some beater is closed (swap ``j``
+   for it, as above) or all ``K`` are open, so every row ``j`` covers is
+   already covered ``K`` times and closing ``j`` loses nothing. The "beats"
+   relation is acyclic, so repeating these moves ends in a plan without
+   dropped candidates that is at least as good on every level (and has no
+   more sites). Identical candidates keep the ``K`` lowest indices.
 5. **Identical nodes merge.** Nodes with the same remaining cover set and the
    same number of fixed levels (and the same group when an equity floor is
    active) become one row whose weight is the sum.
@@ -163,6 +172,9 @@ class ReductionRequest:
         Keep groups apart when merging nodes (an equity floor is active).
     reduce
         Apply the reductions (else only base cover is folded into right-hand sides).
+    multi_level_dominance
+        Drop dominated candidates also with ``K > 1`` cover levels (when ``K``
+        candidates beat them); off by default.
     """
 
     grade1_levels: int = 1
@@ -173,6 +185,7 @@ class ReductionRequest:
     current_pairs: tuple[tuple[int, int], ...] = ()
     by_group: bool = False
     reduce: bool = True
+    multi_level_dominance: bool = False
 
 
 # --------------------------------------------------------------------------- cover sets
@@ -226,8 +239,11 @@ def _containment(sets: scipy.sparse.csr_matrix, rows: np.ndarray) -> tuple[np.nd
     return inter >= sizes[rows][:, None] - 0.5, inter >= sizes[None, :] - 0.5
 
 
-def _beaten(families: list[scipy.sparse.csr_matrix], protected: np.ndarray) -> np.ndarray:
-    """Which sets are beaten: ``k`` beats ``j`` when ``j ⊆ k`` in every family, strictly or with ``k < j``."""
+def _beaten(families: list[scipy.sparse.csr_matrix], protected: np.ndarray, beaters: int = 1) -> np.ndarray:
+    """Which sets are beaten by at least ``beaters`` others.
+
+    ``k`` beats ``j`` when ``j ⊆ k`` in every family, strictly or with ``k < j``.
+    """
     n = protected.size
     beaten = np.zeros(n, dtype=bool)
     for start in range(0, n, DOMINANCE_CHUNK):
@@ -241,12 +257,12 @@ def _beaten(families: list[scipy.sparse.csr_matrix], protected: np.ndarray) -> n
         lower = np.arange(n)[None, :] < chunk[:, None]
         beats = inside & (~around | lower)
         beats[np.arange(chunk.size), chunk] = False
-        beaten[chunk] = beats.any(axis=1)
+        beaten[chunk] = beats.sum(axis=1) >= beaters
     return beaten & ~protected
 
 
 def _keep_columns(
-    grades: list[_Grade], eligibility: np.ndarray, protected: np.ndarray, *, dominance: bool
+    grades: list[_Grade], eligibility: np.ndarray, protected: np.ndarray, *, dominance: bool, beaters: int = 1
 ) -> np.ndarray:
     """Original indices of the candidates kept in the model."""
     usable = eligibility.any(axis=0)
@@ -258,7 +274,7 @@ def _keep_columns(
     if not dominance or columns.size < 2:
         return columns
     families = [s[columns] for s in sets] + [scipy.sparse.csr_matrix(eligibility[:, columns].T)]
-    beaten = _beaten(families, protected[columns])
+    beaten = _beaten(families, protected[columns], beaters)
     return columns[~beaten]
 
 
@@ -345,9 +361,10 @@ def reduce_instance(instance: CoverageInstance, request: ReductionRequest) -> Re
     ]
     protected = np.zeros(instance.n_candidates, dtype=bool)
     protected[list(request.protected)] = True
-    dominance = request.reduce and request.grade1_levels == 1
+    dominance = request.reduce and (request.grade1_levels == 1 or request.multi_level_dominance)
     if request.reduce:
-        columns = _keep_columns(grades, eligibility, protected, dominance=dominance)
+        beaters = max(request.grade1_levels, 1)
+        columns = _keep_columns(grades, eligibility, protected, dominance=dominance, beaters=beaters)
     else:
         columns = np.flatnonzero(eligibility.any(axis=0) | protected)
     labels, codes = _group_codes(instance)

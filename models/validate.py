@@ -28,16 +28,18 @@ def _pair_problems(instance: CoverageInstance, pairs: Mapping[int, int], name: s
     return problems
 
 
-def _fixed_count_problems(instance: CoverageInstance, fixed: Mapping[int, int]) -> list[str]:
+def _fixed_count_problems(
+    instance: CoverageInstance, fixed: Mapping[int, int], caps: np.ndarray, cap_name: str
+) -> list[str]:
     counts = np.bincount(
         np.fromiter((b for b in fixed.values() if 0 <= b < instance.n_bases), dtype=np.int64),
         minlength=instance.n_bases,
     )
     return [
-        f"fixed_sites: {instance.base_names[b]} has {counts[b]} fixed sites but locations_per_base="
-        f"{instance.locations_per_base[b]}; unfix some or raise locations_per_base"
+        f"fixed_sites: {instance.base_names[b]} has {counts[b]} fixed sites but {cap_name}="
+        f"{caps[b]}; unfix some or raise {cap_name}"
         for b in range(instance.n_bases)
-        if counts[b] > instance.locations_per_base[b]
+        if counts[b] > caps[b]
     ]
 
 
@@ -54,7 +56,9 @@ def _floor_problems(instance: CoverageInstance, floors: Mapping[str, float]) -> 
     ]
 
 
-def validate_settings(instance: CoverageInstance, params: CoverageParams) -> None:
+def validate_settings(
+    instance: CoverageInstance, params: CoverageParams, *, caps_name: str = "locations_per_base"
+) -> None:
     """Check that ``params`` can be applied to ``instance``; raise once listing every problem.
 
     Parameters
@@ -63,6 +67,9 @@ def validate_settings(instance: CoverageInstance, params: CoverageParams) -> Non
         The problem.
     params
         The settings.
+    caps_name
+        The instance field that caps the sites per base: ``"locations_per_base"``
+        (exactly that many) or ``"units_per_base"`` (the budget problems, at most one per car).
 
     Raises
     ------
@@ -71,7 +78,7 @@ def validate_settings(instance: CoverageInstance, params: CoverageParams) -> Non
     """
     fixed = params.fixed_sites or {}
     problems = _pair_problems(instance, fixed, "fixed_sites")
-    problems += _fixed_count_problems(instance, fixed)
+    problems += _fixed_count_problems(instance, fixed, getattr(instance, caps_name), caps_name)
     problems += _pair_problems(instance, params.current_plan or {}, "current_plan")
     problems += _floor_problems(instance, params.equity_floor_share)
     raise_if_problems(problems, "settings do not fit the instance", setting="CoverageParams")

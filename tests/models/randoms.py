@@ -111,3 +111,71 @@ def eligible_current_plan(instance: CoverageInstance, rng: np.random.Generator) 
         for j in rng.permutation(pool)[: instance.locations_per_base[b]]:
             plan[int(j)] = b
     return plan
+
+
+# --------------------------------------------------------------------------- budget problems (models.budget)
+
+
+def assignable(instance: CoverageInstance, sites: tuple[int, ...]) -> bool:
+    """Whether the sites can each be tied to an eligible base, at most units_per_base[b] per base (by search)."""
+    eligible = instance.eligibility()
+    room = [int(u) for u in instance.units_per_base]
+
+    def place(k: int) -> bool:
+        if k == len(sites):
+            return True
+        for b in np.flatnonzero(eligible[:, sites[k]]):
+            if room[b] > 0:
+                room[b] -= 1
+                if place(k + 1):
+                    return True
+                room[b] += 1
+        return False
+
+    return place(0)
+
+
+def _site_sets(instance: CoverageInstance, most: int):
+    """Every assignable set of at most ``most`` candidates (bases ignored: any valid tie scores the same)."""
+    usable = [j for j in range(instance.n_candidates) if instance.eligibility()[:, j].any()]
+    for size in range(min(most, len(usable)) + 1):
+        for sites in itertools.combinations(usable, size):
+            if assignable(instance, sites):
+                yield sites
+
+
+def brute_force_budget(instance: CoverageInstance, params: CoverageParams, total: int) -> tuple[float, ...]:
+    """Lexicographically best level values over every assignable set of at most ``total`` sites (no pair settings)."""
+    best: tuple[float, ...] | None = None
+    for sites in _site_sets(instance, total):
+        values = tuple(score_plan(instance, list(sites), [0] * len(sites), params).values())
+        if best is None or tuple(round(v, 7) for v in values) > tuple(round(v, 7) for v in best):
+            best = values
+    assert best is not None
+    return best
+
+
+def expected_share(instance: CoverageInstance, sites, busy_fraction: float | None, levels: int = 3) -> float:
+    """Travel-only (``busy_fraction=None``) or MEXCLP expected Grade 1 share of a set of sites."""
+    from models.evaluate import evaluate_plan
+
+    coverage = evaluate_plan(instance, list(sites))
+    if busy_fraction is None:
+        return coverage.grade1_covered_share
+    return coverage.grade1_expected_demand(busy_fraction, levels=levels) / float(instance.grade1_demand.sum())
+
+
+def brute_force_min_locations(
+    instance: CoverageInstance, target: float, busy_fraction: float | None
+) -> tuple[int, bool, float]:
+    """(fewest sites, reached, share): fewest assignable sites reaching ``target``, else fewest at the best share."""
+    by_size: dict[int, float] = {}
+    for sites in _site_sets(instance, instance.n_candidates):
+        share = expected_share(instance, sites, busy_fraction)
+        by_size[len(sites)] = max(by_size.get(len(sites), -1.0), share)
+    for size in sorted(by_size):
+        if by_size[size] >= target - 1e-12:
+            return size, True, by_size[size]
+    best = max(by_size.values())
+    size = min(k for k, share in by_size.items() if share >= best - 1e-12)
+    return size, False, best
