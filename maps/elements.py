@@ -44,6 +44,32 @@ class HtmlPopup(MacroElement):
         self.max_width_px = int(max_width_px)
 
 
+class HtmlTooltip(MacroElement):
+    """A hover tooltip with HTML content, bound to its parent marker.
+
+    folium's ``Tooltip`` writes its text into a JavaScript template literal
+    unquoted; this one passes it as a JSON string.
+
+    Parameters
+    ----------
+    html
+        Tooltip content (trusted HTML built by this package; escape user text first).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.bindTooltip({{ this.html|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "HtmlTooltip"
+        self.html = html
+
+
 class HtmlControl(MacroElement):
     """A Leaflet control showing fixed HTML in a corner of the map (panels, legends).
 

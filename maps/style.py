@@ -72,3 +72,25 @@ def radius_px(value: float, *, largest: float, max_px: float = 9.0, min_px: floa
     if largest <= 0 or not math.isfinite(value) or value <= 0:
         return min_px
     return round(max(min_px, max_px * math.sqrt(value / largest)), 1)
+
+
+#: Scenario colours of the comparison page and the trade-off chart, in scenario order (no green, red or
+#: purple: those mark Grade 1 cover gained, lost and mixed).
+SCENARIO_COLOURS = ("#1f62b4", "#e07b00", "#0f9bb0", "#8c564b", "#4d4d4d", "#b8860b", "#2b2f7a")
+#: Marker shapes of the scenarios, in scenario order (map icons and chart markers).
+SCENARIO_SHAPES = ("circle", "square", "diamond", "triangle", "triangle-down", "hexagon")
+
+#: Grade 1 cover between two scenarios: gained, lost, gained in one shift and lost in another.
+GAINED_COLOUR = "#1a9641"
+LOST_COLOUR = UNCOVERED_COLOUR
+MIXED_COLOUR = "#7b3294"
+
+
+def scenario_colour(index: int) -> str:
+    """Colour of the scenario at ``index`` (cycles after :data:`SCENARIO_COLOURS`)."""
+    return SCENARIO_COLOURS[index % len(SCENARIO_COLOURS)]
+
+
+def scenario_shape(index: int) -> str:
+    """Marker shape of the scenario at ``index`` (cycles after :data:`SCENARIO_SHAPES`)."""
+    return SCENARIO_SHAPES[index % len(SCENARIO_SHAPES)]

@@ -21,18 +21,9 @@ from geodata.network import RoadNetwork
 from maps import layers
 from optimiser.cli import main
 from optimiser.report import chart_path, lsoa_response_times, main_roads, reachable_areas, write_report
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium, watch
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "small.toml"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BNG = "EPSG:27700"
 
 
@@ -158,8 +149,7 @@ def test_report_refuses_a_plan_without_kpis(small_report, tmp_path):
 
 @pytest.mark.browser
 def test_report_opens_offline_in_headless_chromium(small_report, tmp_path_factory, record_property):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     plan = gpd.read_file(small_report.parent / "plan.gpkg", layer="deployment_locations")
@@ -185,15 +175,7 @@ def _open_offline(browser, page_path: Path, shifts: list[str], screenshot: Path)
     """Open the report with the network off, count location markers per shift, screenshot the first shift."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, offline=True)
     page = context.new_page()
-    seen: dict = {"errors": [], "outside_requests": []}
-    page.on("console", lambda message: seen["errors"].append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: seen["errors"].append(str(error)))
-    page.on(
-        "request",
-        lambda request: (
-            None if request.url.startswith(("file:", "data:")) else seen["outside_requests"].append(request.url)
-        ),
-    )
+    seen = watch(page)
     page.goto(page_path.resolve().as_uri(), wait_until="load")
     page.wait_for_selector(".leaflet-container .hubplan-location", timeout=20_000)
     seen["containers"] = page.locator(".leaflet-container").count()

@@ -1,0 +1,704 @@
+"""The comparison page: hub configurations side by side on one self-contained offline HTML page.
+
+:func:`build_comparison_page` draws :class:`ComparisonPageData` (frames in
+British National Grid, the comparison table already formatted as text, the
+trade-off chart as PNG bytes) as a ``folium.Map`` whose page also carries a
+header with each scenario's definition, the table, the chart and the notes,
+above the map. The map has one layer per scenario (its bases and deployment
+locations over every shift), the demand nodes whose Grade 1 cover differs
+between the first two scenarios (green gained, red lost, purple mixed), and
+the force and local authority boundaries. It does no I/O:
+:func:`save_comparison_page` writes it through :func:`maps.save.save_report`,
+which inlines the vendored Leaflet so the file opens with no internet.
+
+Every text that comes from a user's files (scenario, base and location names,
+definitions, table cells, notes) is HTML-escaped before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import Element, Figure
+from folium.template import Template
+
+from maps import layers, style
+from maps.data import ReportDataError
+from maps.elements import NO_BOUNDS, HtmlControl, HtmlPopup, HtmlTooltip
+from maps.report import CSS as REPORT_CSS
+from maps.report import OFFLINE_CSS, OFFLINE_JS
+from maps.save import save_report
+
+#: Columns each frame must have (besides ``geometry``), and the table's leading columns.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "bases": ("name",),
+    "locations": ("location_id", "base", "shift", "name"),
+    "difference": (
+        "node_id",
+        "status",
+        "grade1_gained_per_year",
+        "grade1_lost_per_year",
+        "shifts_gained",
+        "shifts_lost",
+        "la_name",
+    ),
+    "boundaries": ("kind", "name"),
+    "roads": ("road_class",),
+}
+TABLE_COLUMNS = ("section", "metric")
+#: Frames that must hold points only.
+POINT_FRAMES = ("bases", "locations", "difference")
+
+STATUSES = ("gained", "lost", "mixed")
+STATUS_COLOURS = {"gained": style.GAINED_COLOUR, "lost": style.LOST_COLOUR, "mixed": style.MIXED_COLOUR}
+STATUS_TITLES = {
+    "gained": "Grade 1 cover gained",
+    "lost": "Grade 1 cover lost",
+    "mixed": "Grade 1 cover gained in one shift, lost in another",
+}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+#: Height of the map on the page, and room kept for the layer control when fitting it to the force area.
+MAP_HEIGHT = "70vh"
+LAYERS_WIDTH_PX = 290
+#: Icon sizes (pixels) of bases and deployment locations.
+BASE_ICON_PX, LOCATION_ICON_PX = 26, 16
+#: Radius range (pixels) of the difference circles; area is proportional to Grade 1 incidents gained + lost.
+DIFFERENCE_MIN_PX, DIFFERENCE_MAX_PX = 3.0, 12.0
+
+#: Corners of the polygon symbols on a unit circle (y down, as in SVG).
+POLYGON_CORNERS: dict[str, tuple[tuple[float, float], ...]] = {
+    "diamond": ((0.0, -1.0), (1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)),
+    "triangle": ((0.0, -1.0), (0.95, 0.75), (-0.95, 0.75)),
+    "triangle-down": ((0.0, 1.0), (0.95, -0.75), (-0.95, -0.75)),
+    "hexagon": tuple(
+        (math.cos(math.pi / 3 * k + math.pi / 6), math.sin(math.pi / 3 * k + math.pi / 6)) for k in range(6)
+    ),
+}
+
+PAGE_CSS = """
+html > body { height: auto; min-height: 100%; margin: 0; padding: 18px 28px 28px; box-sizing: border-box;
+  background: #f4f5f7; color: #1d2433; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.hc-header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; padding-bottom: 8px;
+  border-bottom: 3px solid #1d2b4f; }
+.hc-header h1 { font-size: 22px; margin: 0; }
+.hc-header .hubplan-badge { font-size: 12px; }
+.hc-header nav { margin-left: auto; }
+.hc-header nav a { margin-left: 16px; color: #1f62b4; text-decoration: none; font-weight: 600; }
+.hc-scenarios { list-style: none; padding: 0; margin: 10px 0 14px; display: flex; flex-wrap: wrap; gap: 6px 28px; }
+.hc-scenarios li { display: flex; align-items: center; gap: 7px; }
+.hc-definition { color: #4a5160; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
+.hc-grid { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
+.hc-card { background: #fff; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px 14px;
+  box-shadow: 0 1px 2px rgba(0,0,0,0.05); box-sizing: border-box; }
+.hc-card h2 { font-size: 15px; margin: 0 0 8px; }
+.hc-table-card { flex: 1 1 600px; min-width: 0; }
+.hc-side { flex: 1 1 560px; max-width: 960px; min-width: 0; display: flex; flex-direction: column; gap: 18px; }
+.hc-scroll { max-height: 74vh; overflow: auto; border: 1px solid #eceef1; }
+table.hc-table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
+table.hc-table th, table.hc-table td { padding: 3px 9px; border-bottom: 1px solid #eceef1; text-align: right; }
+table.hc-table thead th { position: sticky; top: 0; z-index: 1; background: #1d2b4f; color: #fff;
+  font-weight: 600; vertical-align: bottom; }
+table.hc-table thead th.hc-change { background: #3b4766; }
+table.hc-table .hc-metric { text-align: left; min-width: 13em; }
+table.hc-table td.hc-value, table.hc-table thead th { min-width: 5.5em; overflow-wrap: anywhere; }
+table.hc-table tr.hc-section th { text-align: left; background: #e9edf4; color: #1d2b4f; font-weight: 700;
+  padding-top: 6px; }
+table.hc-table td.hc-change { background: #f7f8fa; color: #3b4252; }
+table.hc-table tbody tr:hover td { background: #fff8dc; }
+.hc-chart { width: 100%; height: auto; display: block; }
+.hc-empty { color: #666; font-style: italic; }
+.hc-notes ul { margin: 0; padding-left: 18px; }
+.hc-notes li { margin: 4px 0; color: #333; font-size: 13px; }
+.hc-map-title { font-size: 16px; margin: 22px 0 8px; }
+.hc-map-title small { font-weight: normal; color: #555; }
+.folium-map { border: 1px solid #cfd4da; border-radius: 6px; }
+.hc-icon { background: none; border: none; }
+.hc-icon svg { display: block; }
+.hubplan-legend.hc-legend { max-width: 260px; }
+.hc-legend svg { vertical-align: middle; margin-right: 4px; }
+.hc-legend .hc-dot { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin: 0 6px 0 2px;
+  vertical-align: middle; opacity: 0.85; }
+"""
+
+
+class RawHtml(Element):
+    """Fixed HTML placed in the page body (not parsed as a template, unlike ``branca.element.Element``)."""
+
+    _template = Template("{{ this.html }}")
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "RawHtml"
+        self.html = html
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioLayers:
+    """What the map shows of one scenario.
+
+    Parameters
+    ----------
+    name
+        Scenario label: layer name, table column and legend entry (must be unique on a page).
+    definition
+        Where it came from, e.g. ``"scenarios/hubs-2018.toml"`` or ``"hubs-2018 with --drop-base Cannock"``.
+    bases
+        One row per base: ``name`` and a point (projected CRS, e.g. EPSG:27700).
+    locations
+        One row per deployment location and shift: ``location_id, base, shift, name`` and a point.
+
+    Raises
+    ------
+    maps.data.ReportDataError
+        Listing every missing column, missing or geographic CRS, non-point geometry and unknown base.
+    """
+
+    name: str
+    definition: str
+    bases: gpd.GeoDataFrame
+    locations: gpd.GeoDataFrame
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.name, str) or not self.name.strip():
+            problems.append(f"name: expected a non-empty scenario label, got {self.name!r}")
+        for frame_name in ("bases", "locations"):
+            problems += _frame_problems(frame_name, getattr(self, frame_name))
+        if not problems:
+            unknown = sorted(set(self.locations["base"].astype(str)) - set(self.bases["name"].astype(str)))
+            if unknown:
+                problems.append(f"locations: bases {unknown} are not in bases {self.bases['name'].tolist()}")
+        if problems:
+            raise ReportDataError([f"scenario {self.name!r}: {problem}" for problem in problems])
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonPageData:
+    """Everything the comparison page shows.
+
+    Parameters
+    ----------
+    title
+        Page title (plain text).
+    scenarios
+        At least two scenarios, in column order; the first is the reference ("A").
+    difference
+        One row per demand node whose Grade 1 cover differs between the first two
+        scenarios: ``node_id``, ``status`` (``"gained"``: covered within target under
+        the second but not the first in some shift and lost in none; ``"lost"``; ``"mixed"``),
+        ``grade1_gained_per_year``, ``grade1_lost_per_year``, ``shifts_gained``,
+        ``shifts_lost`` (text, e.g. ``"early, night"``), ``la_name`` and a point.
+    boundaries
+        ``kind`` (``"force"`` or ``"local_authority"``), ``name`` and a polygon.
+    table
+        The comparison table as text: ``section, metric``, then one column per scenario
+        and optionally change columns (any column whose name starts with ``"change"``).
+    chart_png
+        The trade-off chart (:func:`maps.tradeoff.tradeoff_chart_png`), or ``None``.
+    notes
+        Assumptions and caveats, one sentence or paragraph each (plain text).
+    roads
+        Optional main roads (``road_class`` and a line) drawn as a light layer.
+
+    Raises
+    ------
+    maps.data.ReportDataError
+        Listing every problem found (columns, CRS, statuses, names, chart bytes).
+    """
+
+    title: str
+    scenarios: Sequence[ScenarioLayers]
+    difference: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    table: pd.DataFrame
+    chart_png: bytes | None = None
+    notes: Sequence[str] = ()
+    roads: gpd.GeoDataFrame | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scenarios", tuple(self.scenarios))
+        object.__setattr__(self, "notes", tuple(str(note) for note in self.notes))
+        problems = _scenario_problems(tuple(self.scenarios))
+        for frame_name in ("difference", "boundaries"):
+            problems += _frame_problems(frame_name, getattr(self, frame_name))
+        if self.roads is not None:
+            problems += _frame_problems("roads", self.roads)
+        problems += _status_problems(self.difference) + _table_problems(self.table)
+        if self.chart_png is not None and bytes(self.chart_png[:8]) != PNG_SIGNATURE:
+            problems.append("chart_png: not a PNG image; pass tradeoff_chart_png(...) or None")
+        if problems:
+            raise ReportDataError(problems)
+
+    @property
+    def difference_label(self) -> str:
+        """Layer name of the difference (plain text), e.g. ``"Grade 1 cover: B vs A"``."""
+        return f"Grade 1 cover: {self.scenarios[1].name} vs {self.scenarios[0].name}"
+
+
+def _frame_problems(name: str, frame: object) -> list[str]:
+    """Problems of one input frame: not a GeoDataFrame, missing columns, no or geographic CRS, non-points."""
+    if not isinstance(frame, gpd.GeoDataFrame) or not _has_geometry(frame):
+        return [f"{name}: expected a GeoDataFrame with a geometry column, got {type(frame).__name__}"]
+    problems = []
+    missing = [column for column in REQUIRED_COLUMNS[name] if column not in frame.columns]
+    if missing:
+        problems.append(f"{name}: missing columns {missing}; it has {list(frame.columns)}")
+    if frame.crs is None:
+        problems.append(f"{name}: has no CRS; label it with .set_crs('EPSG:27700')")
+    elif not frame.crs.is_projected:
+        problems.append(f"{name}: CRS {frame.crs.to_string()} is not projected; pass British National Grid frames")
+    if name in POINT_FRAMES and len(frame):
+        kinds = sorted(set(frame.geom_type.dropna()) - {"Point"})
+        if kinds or frame.geometry.isna().any():
+            problems.append(f"{name}: expected one point per row, found {kinds or 'missing geometries'}")
+    return problems
+
+
+def _has_geometry(frame: gpd.GeoDataFrame) -> bool:
+    try:
+        frame.geometry  # noqa: B018 (raises when the frame has no active geometry column)
+    except AttributeError:
+        return False
+    return True
+
+
+def _scenario_problems(scenarios: tuple[ScenarioLayers, ...]) -> list[str]:
+    wrong = [type(item).__name__ for item in scenarios if not isinstance(item, ScenarioLayers)]
+    if wrong:
+        return [f"scenarios: expected ScenarioLayers items, got {wrong}"]
+    if len(scenarios) < 2:
+        return [f"scenarios: got {len(scenarios)}; a comparison needs at least two"]
+    names = [item.name for item in scenarios]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    return [f"scenarios: names must be unique (they name layers and columns); repeated: {repeated}"] if repeated else []
+
+
+def _status_problems(difference: object) -> list[str]:
+    if not isinstance(difference, pd.DataFrame) or "status" not in difference.columns:
+        return []
+    unknown = sorted(set(difference["status"].astype(str)) - set(STATUSES))
+    return [f"difference: status {unknown} not in {list(STATUSES)}"] if unknown else []
+
+
+def _table_problems(table: object) -> list[str]:
+    if not isinstance(table, pd.DataFrame):
+        return [f"table: expected a pandas DataFrame, got {type(table).__name__}"]
+    missing = [column for column in TABLE_COLUMNS if column not in table.columns]
+    if missing:
+        return [f"table: missing columns {missing}; it has {list(table.columns)}"]
+    if len(table.columns) <= len(TABLE_COLUMNS):
+        return ["table: has no scenario columns; give one column per scenario after 'section' and 'metric'"]
+    return []
+
+
+# --------------------------------------------------------------------------------------------------- the page
+
+
+def build_comparison_page(data: ComparisonPageData, *, basemap: str | None = None) -> folium.Map:
+    """Build the comparison page (no I/O).
+
+    Parameters
+    ----------
+    data
+        Scenarios, difference, boundaries, table, chart and notes.
+    basemap
+        ``None`` (default): no tiles, the page needs no internet. ``"osm"``:
+        OpenStreetMap tiles (fetched online).
+
+    Returns
+    -------
+    folium.Map
+        The map (overlays: one per scenario, the first shown; the Grade 1 cover
+        difference; boundaries; main roads when given), whose root figure also holds
+        the header, table, chart and notes above it. Save it with
+        :func:`save_comparison_page` or :func:`maps.save.save_report`.
+    """
+    fmap = _new_map(data)
+    layers.add_panes(fmap)
+    for k, scenario in enumerate(data.scenarios):
+        fmap.add_child(scenario_layer(scenario, k, show=k == 0))
+    fmap.add_child(difference_layer(data.difference, label=data.difference_label, show=True))
+    fmap.add_child(layers.boundaries_layer(data.boundaries))
+    if data.roads is not None:
+        fmap.add_child(layers.roads_layer(data.roads))
+    if basemap is not None:
+        fmap.add_child(layers.basemap_layer(basemap))
+    legend = legend_html([s.name for s in data.scenarios], difference_label=data.difference_label)
+    fmap.add_child(HtmlControl(legend, position="bottomright", class_name="hubplan-control hubplan-legend hc-legend"))
+    folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
+    return fmap
+
+
+def save_comparison_page(data: ComparisonPageData, path: str | Path, *, basemap: str | None = None) -> Path:
+    """Build the comparison page and write it as one self-contained HTML file, atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    return save_report(build_comparison_page(data, basemap=basemap), path)
+
+
+def _new_map(data: ComparisonPageData) -> folium.Map:
+    force = data.boundaries[data.boundaries["kind"] == "force"]
+    extent = layers.to_wgs84(force if len(force) else data.boundaries).total_bounds
+    centre = [float((extent[1] + extent[3]) / 2), float((extent[0] + extent[2]) / 2)]
+    fmap = folium.Map(
+        location=centre, tiles=None, width="100%", height=MAP_HEIGHT, control_scale=True, zoom_start=9, zoom_snap=0.25
+    )
+    fmap.default_js = list(OFFLINE_JS)
+    fmap.default_css = list(OFFLINE_CSS)
+    figure = fmap.get_root()
+    assert isinstance(figure, Figure)  # a new Map is always placed in a Figure
+    figure.title = escape(data.title)
+    figure.header.add_child(Element(f"<style>{REPORT_CSS}{PAGE_CSS}</style>"), name="hubplan_css")
+    figure.html.add_child(RawHtml(page_html(data)), name="hubplan_page")
+    fit = folium.map.FitBounds(
+        [[extent[1], extent[0]], [extent[3], extent[2]]],
+        padding_top_left=(10, 10),
+        padding_bottom_right=(LAYERS_WIDTH_PX, 10),
+    )
+    fit.options["animate"] = False
+    fmap.add_child(fit)
+    return fmap
+
+
+def page_html(data: ComparisonPageData) -> str:
+    """The page above the map: header, scenario definitions, table, trade-off chart, notes and the map title."""
+    scenarios = "".join(
+        f"<li>{shape_svg(style.scenario_shape(k), style.scenario_colour(k), 16)}<b>{escape(s.name)}</b>"
+        f'<span class="hc-definition">{escape(s.definition)}</span></li>'
+        for k, s in enumerate(data.scenarios)
+    )
+    first, second = (escape(s.name) for s in data.scenarios[:2])
+    return (
+        '<div class="hc-page"><header class="hc-header">'
+        f'<h1>{escape(data.title)}</h1><span class="hubplan-badge">modelled</span>'
+        '<nav><a href="#hc-table">Table</a><a href="#hc-chart">Trade-off chart</a><a href="#hc-map">Map</a></nav>'
+        f'</header><ol class="hc-scenarios">{scenarios}</ol><div class="hc-grid">'
+        '<section class="hc-card hc-table-card" id="hc-table"><h2>Side by side</h2>'
+        f'<div class="hc-scroll">{comparison_table_html(data.table, [s.name for s in data.scenarios])}</div>'
+        f'</section><div class="hc-side">{_chart_html(data.chart_png)}{_notes_html(data.notes)}</div></div>'
+        f'<h2 class="hc-map-title" id="hc-map">Map: deployment locations, and where Grade 1 cover changes '
+        f"from {first} to {second} <small>(layers on the right; click a symbol for details)</small></h2></div>"
+    )
+
+
+def _chart_html(chart_png: bytes | None) -> str:
+    if chart_png is None:
+        body = '<p class="hc-empty">No trade-off sweep was run for these scenarios.</p>'
+    else:
+        encoded = base64.b64encode(bytes(chart_png)).decode("ascii")
+        body = (
+            f'<img class="hc-chart" src="data:image/png;base64,{encoded}" '
+            'alt="Grade 1 cover against the number of deployment locations, per scenario">'
+        )
+    return f'<section class="hc-card" id="hc-chart"><h2>What each extra deployment location buys</h2>{body}</section>'
+
+
+def _notes_html(notes: Sequence[str]) -> str:
+    if not notes:
+        return ""
+    items = "".join(f"<li>{escape(note)}</li>" for note in notes)
+    return f'<section class="hc-card hc-notes" id="hc-notes"><h2>Assumptions and caveats</h2><ul>{items}</ul></section>'
+
+
+def comparison_table_html(table: pd.DataFrame, scenario_names: Sequence[str] = ()) -> str:
+    """The formatted comparison table as an HTML table, one group row per section.
+
+    Parameters
+    ----------
+    table
+        ``section, metric`` and value columns, already formatted as text (missing values
+        become empty cells). Columns whose name starts with ``"change"`` are shaded.
+    scenario_names
+        Scenario labels in order; their column headings get the scenario's symbol.
+    """
+    columns = [column for column in table.columns if column != "section"]
+    symbols = {
+        name: shape_svg(style.scenario_shape(k), style.scenario_colour(k), 13) for k, name in enumerate(scenario_names)
+    }
+    head = "".join(
+        f'<th class="{_column_class(c)}">{symbols.get(str(c), "")}{"" if c == "metric" else escape(str(c))}</th>'
+        for c in columns
+    )
+    rows, section = [], None
+    for record in table.to_dict("records"):
+        if record["section"] != section:
+            section = record["section"]
+            rows.append(f'<tr class="hc-section"><th colspan="{len(columns)}">{escape(_cell(section))}</th></tr>')
+        cells = "".join(f'<td class="{_column_class(c)}">{_breakable(record[c])}</td>' for c in columns)
+        rows.append(f"<tr>{cells}</tr>")
+    return f'<table class="hc-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _breakable(value: object) -> str:
+    """Escaped cell text that may wrap after a slash (file paths in the definition row)."""
+    return escape(_cell(value)).replace("/", "/<wbr>")
+
+
+def _column_class(column: object) -> str:
+    if column == "metric":
+        return "hc-metric"
+    return "hc-change" if str(column).startswith("change") else "hc-value"
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+# ------------------------------------------------------------------------------------------------- the layers
+
+
+def shape_svg(shape: str, colour: str, size_px: int, *, label: str = "") -> str:
+    """An inline SVG symbol: ``shape`` filled with ``colour``, a white ring and a dark edge, optional label.
+
+    ``label`` must be plain text; it is escaped here.
+    """
+    r = size_px / 2.0 - 2.0
+    c = size_px / 2.0
+    outline = _shape_element(shape, c, r)
+    text = (
+        f'<text x="{c:g}" y="{c:g}" dy="0.36em" text-anchor="middle" font-size="{size_px * 0.42:.1f}" '
+        f'font-weight="bold" font-family="sans-serif" fill="#fff">{escape(label)}</text>'
+        if label
+        else ""
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size_px}" height="{size_px}" '
+        f'viewBox="0 0 {size_px} {size_px}">'
+        f'<g stroke-linejoin="round">{outline.format(fill=colour, stroke="#1a1a1a", width=3.2)}'
+        f"{outline.format(fill=colour, stroke='#ffffff', width=1.4)}</g>{text}</svg>"
+    )
+
+
+def _shape_element(shape: str, c: float, r: float) -> str:
+    """SVG element of ``shape`` centred at ``(c, c)``, radius ``r``; ``{fill}``, ``{stroke}``, ``{width}`` left open."""
+    paint = 'fill="{fill}" stroke="{stroke}" stroke-width="{width}"'
+    if shape == "circle":
+        return f'<circle cx="{c:g}" cy="{c:g}" r="{r:.2f}" {paint}/>'
+    if shape == "square":
+        side = r * 1.7
+        return f'<rect x="{c - side / 2:.2f}" y="{c - side / 2:.2f}" width="{side:.2f}" height="{side:.2f}" {paint}/>'
+    corners = POLYGON_CORNERS[shape]
+    points = " ".join(f"{c + r * x:.2f},{c + r * y:.2f}" for x, y in corners)
+    return f'<polygon points="{points}" {paint}/>'
+
+
+def scenario_layer(scenario: ScenarioLayers, index: int, *, show: bool) -> folium.FeatureGroup:
+    """One scenario's bases and deployment locations (one marker per site, every shift it is used in).
+
+    The group is named after the scenario (escaped, as Leaflet shows layer names as HTML).
+    Bases are large symbols labelled with their first two letters, locations small ones;
+    both in the scenario's colour and shape.
+    """
+    group = folium.FeatureGroup(name=escape(scenario.name), show=show)
+    colour, shape = style.scenario_colour(index), style.scenario_shape(index)
+    for row in layers.to_wgs84(scenario.bases).to_dict("records"):
+        name = str(row["name"])
+        icon = _icon(
+            shape_svg(shape, colour, BASE_ICON_PX, label=name[:2]), BASE_ICON_PX, f"hc-base hc-scenario-{index}"
+        )
+        marker = folium.Marker([row["geometry"].y, row["geometry"].x], icon=icon)
+        marker.add_child(HtmlTooltip(f"Base: {escape(name)} ({escape(scenario.name)})"))
+        marker.add_child(HtmlPopup(base_popup(row, scenario.name)))
+        group.add_child(marker)
+    for site in location_sites(scenario.locations):
+        icon = _icon(shape_svg(shape, colour, LOCATION_ICON_PX), LOCATION_ICON_PX, f"hc-location hc-scenario-{index}")
+        marker = folium.Marker([site["geometry"].y, site["geometry"].x], icon=icon)
+        marker.add_child(HtmlTooltip(f"{escape(str(site['name']))} ({escape(scenario.name)})"))
+        marker.add_child(HtmlPopup(site_popup(site, scenario.name)))
+        group.add_child(marker)
+    return group
+
+
+def _icon(svg: str, size_px: int, class_name: str) -> folium.DivIcon:
+    half = size_px // 2
+    return folium.DivIcon(
+        html=svg, icon_size=(size_px, size_px), icon_anchor=(half, half), class_name=f"hc-icon {class_name}"
+    )
+
+
+def location_sites(locations: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """One record per deployment site (``location_id`` and ``base``) with the shifts it is used in, in WGS84.
+
+    Records ``location_id, base, name, shifts`` (e.g. ``"early, night"``) and ``geometry`` (a point),
+    in order of first appearance.
+    """
+    sites: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in layers.to_wgs84(locations).to_dict("records"):
+        site = sites.setdefault((str(row["location_id"]), str(row["base"])), {**row, "shifts": []})
+        if str(row["shift"]) not in site["shifts"]:
+            site["shifts"].append(str(row["shift"]))
+    return [{**site, "shifts": ", ".join(site["shifts"])} for site in sites.values()]
+
+
+def base_popup(row: Mapping[str, object], scenario: str) -> str:
+    """Popup HTML of a base in a scenario."""
+    fields: list[tuple[str, object]] = [("Scenario", scenario)]
+    if row.get("postcode"):
+        fields.append(("Postcode", row["postcode"]))
+    return f"<b>{escape(str(row['name']))}</b> (base){_popup_table(fields)}"
+
+
+def site_popup(site: Mapping[str, object], scenario: str) -> str:
+    """Popup HTML of a deployment location: scenario, base, shifts, location id."""
+    fields = [
+        ("Scenario", scenario),
+        ("Base", site["base"]),
+        ("Shift" if "," not in str(site["shifts"]) else "Shifts", site["shifts"]),
+        ("Location id", site["location_id"]),
+    ]
+    return f"<b>{escape(str(site['name']))}</b>{_popup_table(fields)}"
+
+
+def _popup_table(fields: Sequence[tuple[str, object]]) -> str:
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in fields)
+    return f'<table class="hubplan-popup">{body}</table>'
+
+
+class StatusPointLayer(folium.map.Layer):
+    """Circle markers coloured by a status, drawn on one canvas from a compact row list.
+
+    Parameters
+    ----------
+    rows
+        ``[lat, lon, radius_px, status, popup_html]`` per point (popup HTML already escaped).
+    styles
+        Leaflet path options per status (``color``, ``fillColor``, ...).
+    tooltips
+        Tooltip text per status (plain text; escaped here).
+    name
+        Name in the layer control (HTML; escape user text first).
+    pane
+        Map pane of the canvas.
+    show
+        Whether the layer is on when the page opens.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.featureGroup();
+            (function (group) {
+                var pane = {{ this.pane|tojson }};
+                var renderer = L.canvas({pane: pane});
+                var styles = {{ this.styles|tojson }};
+                var tooltips = {{ this.tooltips|tojson }};
+                {{ this.rows|tojson }}.forEach(function (r) {
+                    var options = Object.assign({radius: r[2], renderer: renderer, pane: pane}, styles[r[3]]);
+                    L.circleMarker([r[0], r[1]], options)
+                        .bindPopup(r[4], {maxWidth: 340})
+                        .bindTooltip(tooltips[r[3]])
+                        .addTo(group);
+                });
+            })({{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        rows: Sequence[Sequence[Any]],
+        *,
+        styles: Mapping[str, Mapping[str, object]],
+        tooltips: Mapping[str, str],
+        name: str,
+        pane: str,
+        show: bool = True,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "StatusPointLayer"
+        self.rows: list[list[Any]] = [list(row) for row in rows]
+        self.styles = {status: dict(options) for status, options in styles.items()}
+        self.tooltips = {status: escape(text) for status, text in tooltips.items()}
+        self.pane = pane
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        if not self.rows:
+            return NO_BOUNDS
+        lats = [float(row[0]) for row in self.rows]
+        lons = [float(row[1]) for row in self.rows]
+        return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def difference_layer(difference: gpd.GeoDataFrame, *, label: str, show: bool = True) -> StatusPointLayer:
+    """Demand nodes whose Grade 1 cover changes: green gained, red lost, purple mixed.
+
+    Circle area is proportional to the Grade 1 incidents a year gained plus lost;
+    larger circles are drawn first so small ones stay clickable.
+    """
+    moved = layers.to_wgs84(difference)
+    values = (moved["grade1_gained_per_year"].astype(float) + moved["grade1_lost_per_year"].astype(float)).fillna(0.0)
+    largest = float(values.max()) if len(values) else 0.0
+    rows = []
+    for record, value in zip(moved.to_dict("records"), values, strict=True):
+        radius = style.radius_px(value, largest=largest, max_px=DIFFERENCE_MAX_PX, min_px=DIFFERENCE_MIN_PX)
+        point = record["geometry"]
+        rows.append([point.y, point.x, radius, str(record["status"]), difference_popup(record, label)])
+    rows.sort(key=lambda row: -float(row[2]))
+    styles = {
+        status: {"color": colour, "weight": 1.2, "fillColor": colour, "fillOpacity": 0.55, "opacity": 0.95}
+        for status, colour in STATUS_COLOURS.items()
+    }
+    return StatusPointLayer(
+        rows, styles=styles, tooltips=STATUS_TITLES, name=escape(label), pane=layers.PANE_DEMAND[0], show=show
+    )
+
+
+def difference_popup(record: Mapping[str, object], label: str) -> str:
+    """Popup HTML of one demand node of the difference layer."""
+    fields = [
+        ("Gained", _change_text(record["grade1_gained_per_year"], record["shifts_gained"])),
+        ("Lost", _change_text(record["grade1_lost_per_year"], record["shifts_lost"])),
+        ("Local authority", record["la_name"]),
+        ("Demand node", record["node_id"]),
+    ]
+    title = STATUS_TITLES.get(str(record["status"]), str(record["status"]))
+    return f"<b>{escape(title)}</b><br><small>{escape(label)} (modelled, travel only)</small>{_popup_table(fields)}"
+
+
+def _change_text(per_year: object, shifts: object) -> str:
+    if not isinstance(per_year, numbers.Real) or not math.isfinite(per_year) or per_year <= 0:
+        return "–"
+    return f"{float(per_year):,.1f} Grade 1 incidents a year ({_cell(shifts) or 'no shift named'})"
+
+
+def legend_html(scenario_names: Sequence[str], *, difference_label: str) -> str:
+    """Legend: each scenario's base and location symbols, and the difference colours (B = second, A = first)."""
+    scenarios = "".join(
+        f"<div>{shape_svg(style.scenario_shape(k), style.scenario_colour(k), 18, label='Ab')}"
+        f"{shape_svg(style.scenario_shape(k), style.scenario_colour(k), 13)}{escape(name)}</div>"
+        for k, name in enumerate(scenario_names)
+    )
+    first, second = (escape(name) for name in scenario_names[:2])
+    statuses = "".join(
+        f'<div><i class="hc-dot" style="background:{STATUS_COLOURS[status]}"></i>{text}</div>'
+        for status, text in (
+            ("gained", f"gained: within target under {second}, not {first}"),
+            ("lost", f"lost: within target under {first}, not {second}"),
+            ("mixed", "gained in one shift, lost in another"),
+        )
+    )
+    return (
+        "<b>Scenarios</b><br><small>large symbol: base (first letters); small: deployment location</small>"
+        f"{scenarios}<b>{escape(difference_label)}</b>{statuses}"
+        "<small>circle area ∝ Grade 1 incidents a year gained + lost (modelled, travel only)</small>"
+    )

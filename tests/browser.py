@@ -1,0 +1,49 @@
+"""Shared set-up of the headless-browser tests: Debian's chromium through Playwright, network off.
+
+Playwright never downloads a browser here; it drives ``/usr/bin/chromium``
+(``make test`` installs it when missing). Tests that need it are marked
+``@pytest.mark.browser`` and call :func:`require_chromium` first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def require_chromium() -> None:
+    """Skip the calling test when Debian's chromium is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+
+
+def watch(page) -> dict:
+    """Record the page's console errors, uncaught exceptions and requests that leave the file.
+
+    Returns
+    -------
+    dict
+        ``{"errors": [...], "outside_requests": [...]}``, filled in as the page runs.
+    """
+    seen: dict = {"errors": [], "outside_requests": []}
+    page.on("console", lambda message: seen["errors"].append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: seen["errors"].append(str(error)))
+    page.on(
+        "request",
+        lambda request: (
+            None if request.url.startswith(("file:", "data:")) else seen["outside_requests"].append(request.url)
+        ),
+    )
+    return seen
