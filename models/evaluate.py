@@ -74,7 +74,7 @@ class Coverage:
         total = float(self.grade2_demand.sum())
         return self.grade2_covered_demand / total if total > 0 else 0.0
 
-    def grade1_expected_demand(self, busy_fraction: float, *, levels: int) -> float:
+    def grade1_expected_demand(self, busy_fraction: float, *, levels: int | None) -> float:
         """MEXCLP expected Grade 1 cover, ``sum_i w1_i (1 - q**min(c_i, levels))``.
 
         Parameters
@@ -82,13 +82,15 @@ class Coverage:
         busy_fraction
             Probability ``q`` that a car position is busy.
         levels
-            Largest number of cover levels counted.
+            Largest number of cover levels counted (the objective's ``K``), or
+            ``None`` to count every level (the measure of the plan's KPIs).
 
         Returns
         -------
         float
         """
-        counted = np.minimum(self.cover_count_grade1, levels)
+        counts = self.cover_count_grade1
+        counted = counts if levels is None else np.minimum(counts, levels)
         return float((self.grade1_demand * (1.0 - busy_fraction**counted)).sum())
 
     def grade1_share_by_group(self, groups: Iterable[str]) -> dict[str, float]:

@@ -19,18 +19,20 @@ class SolveStatus(enum.StrEnum):
     ``OPTIMAL``: proved optimal. ``FEASIBLE``: stopped at the requested
     relative gap. ``TIME_LIMIT``: stopped by the time limit with a plan (the
     solver's incumbent, or the greedy warm start if the solver had none).
-    ``INFEASIBLE``: no plan meets the constraints.
+    ``HEURISTIC``: a heuristic plan (greedy and swap search), no solver and no
+    bound. ``INFEASIBLE``: no plan meets the constraints.
     """
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
     TIME_LIMIT = "time_limit"
+    HEURISTIC = "heuristic"
     INFEASIBLE = "infeasible"
 
     @classmethod
     def worst(cls, statuses: list[SolveStatus]) -> SolveStatus:
         """Return the least conclusive of ``statuses`` (``OPTIMAL`` if empty)."""
-        order = [cls.OPTIMAL, cls.FEASIBLE, cls.TIME_LIMIT, cls.INFEASIBLE]
+        order = [cls.OPTIMAL, cls.FEASIBLE, cls.TIME_LIMIT, cls.HEURISTIC, cls.INFEASIBLE]
         return max(statuses, key=order.index, default=cls.OPTIMAL)
 
 

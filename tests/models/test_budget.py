@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.budget import coverage_curve, solve_location_budget, solve_min_locations
+from models.budget import coverage_curve, greedy_coverage_curve, solve_location_budget, solve_min_locations
 from models.errors import ModelInputError
 from models.instance import CoverageInstance, CoverageParams
 from models.plan import SolveStatus
@@ -127,6 +127,24 @@ def test_curve_keeps_the_order_given(solver):
     plans = coverage_curve(instance, [3, 0, 2, 1, 2], params(solver=solver))
     assert [p.objective_values["grade1"] for p in plans] == pytest.approx([30.0, 2.0, 22.0, 12.0, 22.0])
     assert coverage_curve(instance, []) == []
+
+
+def test_greedy_curve_on_five_nodes_adds_one_site_at_a_time_and_is_labelled_heuristic():
+    """Greedy picks c2 (12, Grade 2 breaks the tie with c0), then c0 (22), then c1 (30): optimal here."""
+    instance = five_nodes_three_cars()
+    plans = greedy_coverage_curve(instance, [3, 0, 1, 2], params())
+    assert [p.objective_values["grade1"] for p in plans] == pytest.approx([30.0, 2.0, 12.0, 22.0])
+    assert plans[2].sites == (2,) and set(plans[2].sites) <= set(plans[3].sites) <= set(plans[0].sites)
+    for plan in plans[:1] + plans[2:]:
+        assert plan.report.status == SolveStatus.HEURISTIC and plan.report.solver == "greedy"
+        assert plan.report.gap == float("inf")
+    assert greedy_coverage_curve(instance, []) == []
+
+
+def test_greedy_curve_respects_each_base_cap():
+    instance = two_base_instance(shared=True)
+    for total, plan in zip([1, 2, 3, 4], greedy_coverage_curve(instance, [1, 2, 3, 4], params()), strict=True):
+        _check_plan(instance, plan, total)
 
 
 # --------------------------------------------------------------------------- hand-made: fewest locations
@@ -302,6 +320,20 @@ def test_curve_on_a_county_like_instance_is_monotone_and_warm_started():
 
 
 # --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1), busy=st.sampled_from([None, 0.4]))
+def test_greedy_curve_is_feasible_monotone_and_never_beats_the_optimum(seed, busy):
+    instance = tiny_instance(np.random.default_rng(seed), n_demand=15, n_candidates=8, locations=(1, 2))
+    totals = [0, 1, 2, 3, 4, 6]
+    heuristic = greedy_coverage_curve(instance, totals, CoverageParams(busy_fraction=busy))
+    exact = coverage_curve(instance, totals, CoverageParams(**EXACT, busy_fraction=busy))
+    for total, greedy, optimum in zip(totals, heuristic, exact, strict=True):
+        _check_plan(instance, greedy, total)
+        assert expected_share(instance, greedy.sites, busy) <= expected_share(instance, optimum.sites, busy) + 1e-9
+    first_level = [plan.report.levels[0].objective for plan in heuristic]
+    assert all(b >= a - 1e-9 for a, b in zip(first_level, first_level[1:], strict=False))
 
 
 @settings(max_examples=15, deadline=None, derandomize=True)
