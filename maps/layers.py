@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 
 from maps import style
-from maps.elements import HtmlPopup, PointLayer
+from maps.elements import HtmlPopup, HtmlTooltip, PointLayer
 
 WGS84 = "EPSG:4326"
 #: Decimal places of WGS84 coordinates written to the page (1e-5 degrees is about 1 m).
@@ -128,7 +128,8 @@ def bases_layer(bases: gpd.GeoDataFrame) -> folium.FeatureGroup:
             icon_anchor=(13, 13),
             class_name="hubplan-base",
         )
-        marker = folium.Marker([row.geometry.y, row.geometry.x], icon=icon, tooltip=f"Base: {row.name}")
+        marker = folium.Marker([row.geometry.y, row.geometry.x], icon=icon)
+        marker.add_child(HtmlTooltip(f"Base: {escape(str(row.name))}"))
         marker.add_child(HtmlPopup(_base_popup(row._asdict())))
         group.add_child(marker)
     return group
@@ -155,7 +156,8 @@ def locations_layer(
             icon_anchor=(7, 7),
             class_name="hubplan-location",
         )
-        marker = folium.Marker([row["geometry"].y, row["geometry"].x], icon=icon, tooltip=str(row["name"]))
+        marker = folium.Marker([row["geometry"].y, row["geometry"].x], icon=icon)
+        marker.add_child(HtmlTooltip(escape(str(row["name"]))))
         marker.add_child(HtmlPopup(location_popup(row)))
         group.add_child(marker)
     return group

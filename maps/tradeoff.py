@@ -5,8 +5,10 @@ each point of a sweep of the total number of deployment locations per shift
 (travel only, solid; with busy cars, dashed), the scenario as configured (a
 star), the target (a horizontal line) and the fewest locations that reach it
 (a dotted vertical line). The lower panel answers "what does the next
-location buy": the extra travel-only Grade 1 share per extra location between
-consecutive sweep points, in percentage points.
+location buy": the extra Grade 1 share per extra location between
+consecutive sweep points, in percentage points, with busy cars when every
+curve has that share (travel-only cover saturates after a few locations),
+else travel only.
 
 The chart is drawn with matplotlib's object API on an Agg canvas (no pyplot
 state, no display) and saved as a PNG whose bytes depend only on the data.
@@ -120,10 +122,16 @@ class TradeoffCurve:
         if self.grade1_expected_share is not None:
             object.__setattr__(self, "grade1_expected_share", np.asarray(self.grade1_expected_share, dtype=float))
 
-    def marginal_share(self) -> tuple[np.ndarray, np.ndarray]:
-        """Midpoints between sweep points and the extra Grade 1 share per extra location there (fraction)."""
+    def marginal_share(self, *, busy: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Midpoints between sweep points and the extra Grade 1 share per extra location there (fraction).
+
+        Travel-only share, or with ``busy`` the share with busy cars (which must be given).
+        """
         steps = np.diff(self.locations).astype(float)
-        return (self.locations[:-1] + self.locations[1:]) / 2.0, np.diff(self.grade1_share) / steps
+        shares = self.grade1_expected_share if busy else self.grade1_share
+        if shares is None:
+            raise ValueError("marginal_share(busy=True) needs grade1_expected_share")
+        return (self.locations[:-1] + self.locations[1:]) / 2.0, np.diff(shares) / steps
 
 
 def _location_problems(locations: np.ndarray) -> list[str]:
@@ -375,7 +383,7 @@ def _draw_marginal(ax: Axes, curves: list[TradeoffCurve]) -> None:
     for k, curve in enumerate(curves):
         if curve.locations.size < 2:
             continue
-        middle, gain = curve.marginal_share()
+        middle, gain = curve.marginal_share(busy=_marginal_with_busy_cars(curves))
         offset = (k - (len(curves) - 1) / 2.0) * width
         bars = ax.bar(
             middle + offset,
@@ -391,6 +399,11 @@ def _draw_marginal(ax: Axes, curves: list[TradeoffCurve]) -> None:
     ax.margins(y=0.18)
 
 
+def _marginal_with_busy_cars(curves: list[TradeoffCurve]) -> bool:
+    """The lower panel shows the share with busy cars when every curve has it (travel-only cover saturates first)."""
+    return all(curve.grade1_expected_share is not None for curve in curves)
+
+
 def _decorate(
     figure: Figure,
     share_ax: Axes,
@@ -404,15 +417,16 @@ def _decorate(
     share_ax.set_ylabel("Grade 1 demand reached within target")
     share_ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     share_ax.set_title(
-        "Each point: the best plan with that many locations (all shifts pooled)",
+        "Each point: the best plan found with that many locations (all shifts pooled)",
         fontsize=10,
         fontweight="normal",
         color="#444444",
         loc="left",
     )
     share_ax.legend(handles=_legend_handles(curves, target_share), loc="best")
+    measure = "with busy cars" if _marginal_with_busy_cars(curves) else "travel only"
     gain_ax.set_title(
-        "What the next location buys: extra Grade 1 share per extra location, travel only", fontsize=10.5, loc="left"
+        f"What the next location buys: extra Grade 1 share per extra location, {measure}", fontsize=10.5, loc="left"
     )
     gain_ax.set_ylabel("points per\nlocation")
     gain_ax.set_xlabel("deployment locations per shift (total over all bases)")

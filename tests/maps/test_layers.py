@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from html import escape
 
+import folium
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
 from maps import style
-from maps.layers import location_popup, to_wgs84
+from maps.layers import bases_layer, location_popup, locations_layer, to_wgs84
 
 
 def test_location_popup_names_every_field_and_escapes_text():
@@ -57,3 +61,28 @@ def test_to_wgs84_needs_a_crs():
     frame = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(392_000, 323_000)])
     with pytest.raises(ValueError, match="Cannot transform naive geometries"):
         to_wgs84(frame)
+
+
+def test_base_and_location_tooltips_are_json_strings_not_template_literals():
+    awkward = "Burton `${alert(1)}` <b>"
+    bases = gpd.GeoDataFrame({"name": [awkward]}, geometry=[Point(424_000, 323_000)], crs="EPSG:27700")
+    locations = gpd.GeoDataFrame(
+        {
+            "name": [awkward],
+            "base": [awkward],
+            "shift": ["early"],
+            "grade1_first_response_per_year": [1.0],
+            "nearest_postcode": ["DE14 1AA"],
+            "location_id": ["J1"],
+        },
+        geometry=[Point(425_000, 323_000)],
+        crs="EPSG:27700",
+    )
+    folium_map = folium.Map()
+    bases_layer(bases).add_to(folium_map)
+    locations_layer(locations, "early", [awkward], show=True).add_to(folium_map)
+    html = folium_map.get_root().render()
+    openings = re.findall(r"\.bindTooltip\(\s*(\S)", html)
+    assert openings == ['"', '"'], "tooltips must be JSON strings, not JavaScript template literals"
+    texts = [json.loads(text) for text in re.findall(r'\.bindTooltip\(("(?:[^"\\]|\\.)*")\)', html)]
+    assert texts == [f"Base: {escape(awkward)}", escape(awkward)]

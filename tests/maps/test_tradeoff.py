@@ -78,12 +78,20 @@ def figure_texts(figure) -> list:
     return [artist for artist in figure.findobj(Text) if artist.get_text()]
 
 
-def test_marginal_bars_give_extra_share_per_extra_location_in_points():
-    figure = tradeoff_figure([curve()])
+@pytest.mark.parametrize(
+    ("expected_share", "heights", "measure"),
+    [
+        # travel only: 0->2: +10 pts over 2 = 5.0; 2->4: +6 over 2 = 3.0; 4->8: +6 over 4 = 1.5
+        (None, [1.5, 3.0, 5.0], "travel only"),
+        # with busy cars: 0->2: +8 over 2 = 4.0; 2->4: +5 over 2 = 2.5; 4->8: +4 over 4 = 1.0
+        (np.array([0.30, 0.38, 0.43, 0.47]), [1.0, 2.5, 4.0], "with busy cars"),
+    ],
+)
+def test_marginal_bars_give_extra_share_per_extra_location_in_points(expected_share, heights, measure):
+    figure = tradeoff_figure([curve(grade1_expected_share=expected_share)])
     bars = [patch for patch in figure.axes[1].patches if patch.get_gid() == "marginal-0"]
-    heights = sorted(round(bar.get_height(), 6) for bar in bars)
-    # 0->2: +10 pts over 2 = 5.0; 2->4: +6 over 2 = 3.0; 4->8: +6 over 4 = 1.5
-    assert heights == [1.5, 3.0, 5.0]
+    assert sorted(round(bar.get_height(), 6) for bar in bars) == heights
+    assert figure.axes[1].get_title(loc="left").endswith(measure)
     centres = sorted(round(bar.get_x() + bar.get_width() / 2, 6) for bar in bars)
     assert centres == [1.0, 3.0, 6.0]
     assert figure.axes[1].get_ylabel() == "points per\nlocation"
