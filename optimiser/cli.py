@@ -18,8 +18,10 @@ from rich.console import Console
 from geodata.errors import InputDataError
 from models.errors import ModelInputError
 from optimiser import jobs
+from optimiser.compare import CompareRequest, compare, print_comparison
 from optimiser.networks import NETWORK_HELP, load_network
 from optimiser.optimise import optimise, print_kpis
+from optimiser.overrides import Overrides
 from optimiser.report import write_report
 from optimiser.tables import print_validation
 
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_matrix(commands)
     _add_optimise(commands)
     _add_report(commands)
+    _add_compare(commands)
     return parser
 
 
@@ -161,6 +164,86 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         help="add an online OpenStreetMap basemap (off by default: the report needs no internet)",
     )
     command.set_defaults(handler=_run_report)
+
+
+def _add_compare(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "compare",
+        help="optimise several hub configurations and put them side by side",
+        description="Optimise each scenario on the same demand and network (matrices come from the cache), then "
+        "write comparison.csv and comparison.md (one column per scenario), tradeoff.png (Grade 1 cover against the "
+        "number of deployment locations), comparison.html (table, chart, and a map with a layer per scenario and "
+        "the demand whose Grade 1 cover differs between the first two) and each scenario's plan in a subfolder. "
+        "--set, --add-base and --drop-base build a variant of one scenario (the first unless --variant-of), added "
+        "as the last column; they are applied in that order.",
+        epilog="examples: hubplan compare scenarios/hubs-2018.toml scenarios/lpt-2022.toml --out out/compare/\n"
+        "  hubplan compare scenarios/hubs-2018.toml --add-base 'Stafford=ST16 2DG' "
+        "--set bases.Burton.night.units=8 --out out/stafford/ --target-grade1 0.95",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument("scenarios", nargs="+", help="scenario TOML files, one column each")
+    command.add_argument("--out", required=True, help="output folder")
+    command.add_argument(
+        "--target-grade1",
+        type=_share,
+        default=None,
+        metavar="SHARE",
+        help="also find, per shift, the fewest deployment locations reaching this Grade 1 share (e.g. 0.95)",
+    )
+    command.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="variant setting, e.g. bases.Burton.night.units=3, response.mobilisation_s=90 (repeatable)",
+    )
+    command.add_argument(
+        "--add-base",
+        action="append",
+        default=[],
+        metavar="NAME=LOCATION",
+        help="variant base at a postcode or easting,northing, e.g. 'Stafford=ST16 2DG'; staffed like the "
+        "smallest existing base unless --set says otherwise (repeatable)",
+    )
+    command.add_argument("--drop-base", action="append", default=[], metavar="NAME", help="variant without this base")
+    command.add_argument(
+        "--variant-of", type=int, default=1, metavar="N", help="which scenario file the variant starts from (default 1)"
+    )
+    command.add_argument("--variant-name", default=None, help="column name of the variant (default: NAME variant)")
+    command.add_argument(
+        "--sweep-points",
+        type=int,
+        default=8,
+        help="location counts in the trade-off sweep (default 8; 0 skips the sweep and the chart)",
+    )
+    command.add_argument("--workers", type=int, default=2, help="processes for the travel-time matrix (default 2)")
+    command.set_defaults(handler=_run_compare)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a share such as 0.95") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a share in (0, 1]; for 95 % give 0.95")
+    return value
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    request = CompareRequest(
+        scenario_paths=tuple(args.scenarios),
+        overrides=Overrides(add_bases=tuple(args.add_base), sets=tuple(args.sets), drop_bases=tuple(args.drop_base)),
+        variant_of=args.variant_of - 1,
+        variant_name=args.variant_name,
+        target_grade1=args.target_grade1,
+        sweep_points=args.sweep_points,
+        workers=args.workers,
+    )
+    result = compare(request, args.out)
+    print_comparison(result, Console())
+    return 0
 
 
 def _run_demo(args: argparse.Namespace) -> int:

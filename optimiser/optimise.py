@@ -12,10 +12,10 @@ from rich.table import Table
 
 from optimiser.kpis import scenario_kpis
 from optimiser.plan_output import write_plan
-from optimiser.prepare import prepare
+from optimiser.prepare import PreparedScenario, prepare
 from optimiser.progress import terminal_progress
-from optimiser.scenario import load_scenario
-from optimiser.solve import solve_scenario
+from optimiser.scenario import Scenario, load_scenario
+from optimiser.solve import ShiftResult, solve_scenario
 
 log = logging.getLogger(__name__)
 
@@ -29,30 +29,43 @@ class OptimiseResult:
     seconds: float
 
 
+@dataclass(frozen=True, eq=False)
+class SolvedScenario:
+    """A scenario prepared, solved shift by shift, and its KPIs."""
+
+    prepared: PreparedScenario
+    results: list[ShiftResult]
+    kpis: dict
+
+
 def optimise(scenario_path: str | Path, out_dir: str | Path, *, workers: int = 2) -> OptimiseResult:
     """Optimise every shift of a scenario and write ``plan.gpkg``, ``plan.csv`` and ``kpis.json``."""
     started = time.perf_counter()
-    scenario = load_scenario(scenario_path)
+    solved = solve_with_progress(load_scenario(scenario_path), workers=workers)
+    files = write_plan(solved.prepared, solved.results, solved.kpis, out_dir)
+    log.info("wrote %s", ", ".join(str(f) for f in files))
+    return OptimiseResult(files, solved.kpis, time.perf_counter() - started)
+
+
+def solve_with_progress(scenario: Scenario, *, workers: int = 2) -> SolvedScenario:
+    """Prepare and solve ``scenario`` with progress bars on a terminal, and compute its KPIs."""
     with terminal_progress() as progress:
         tasks: dict[str, int] = {}
 
         def on_matrix(label: str, done: int, total: int) -> None:
             if label not in tasks:
-                tasks[label] = progress.add_task(label, total=total)
+                tasks[label] = progress.add_task(f"{scenario.name}: {label}", total=total)
             progress.update(tasks[label], completed=done)
 
         prepared = prepare(scenario, progress=on_matrix, workers=workers)
-        solving = progress.add_task("solving", total=len(scenario.shift_names))
+        solving = progress.add_task(f"{scenario.name}: solving", total=len(scenario.shift_names))
 
         def on_shift(shift: str) -> None:
-            progress.update(solving, description=f"solving shift {shift}", advance=0)
+            progress.update(solving, description=f"{scenario.name}: solving shift {shift}", advance=0)
 
         results = solve_scenario(prepared, on_shift=on_shift)
         progress.update(solving, completed=len(scenario.shift_names))
-    kpis = scenario_kpis(prepared, results)
-    files = write_plan(prepared, results, kpis, out_dir)
-    log.info("wrote %s", ", ".join(str(f) for f in files))
-    return OptimiseResult(files, kpis, time.perf_counter() - started)
+    return SolvedScenario(prepared, results, scenario_kpis(prepared, results))
 
 
 def print_kpis(kpis: dict, console: Console) -> None:

@@ -152,7 +152,8 @@ def locate_bases(bases: tuple[BaseSpec, ...], *, source: str) -> pd.DataFrame:
         if not np.isfinite(x_m):
             problems.append(
                 f"base {base.name!r}: postcode {base.postcode!r} is not in the embedded Code-Point "
-                "Open extract (Staffordshire and 20 km around); give easting/northing instead"
+                f"Open extract (Staffordshire and 20 km around); {_postcode_hint(base.postcode)}"
+                "or give easting/northing instead"
             )
         rows.append({"name": base.name, "x_m": x_m, "y_m": y_m, "postcode": postcode})
     if problems:
@@ -160,6 +161,19 @@ def locate_bases(bases: tuple[BaseSpec, ...], *, source: str) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table["postcode"] = embedded.nearest_postcode(table["x_m"].to_numpy(), table["y_m"].to_numpy())
     return table
+
+
+def _postcode_hint(postcode: str | None) -> str:
+    """Postcodes of the same sector that do exist, as a suggestion (empty when there are none)."""
+    if not postcode:
+        return ""
+    normalised = embedded.normalise_postcode(postcode)
+    known = embedded.load_postcodes()["postcode"]
+    nearby: list[str] = []
+    for length in (len(normalised) - 1, len(normalised) - 2):
+        if length > 0 and not nearby:
+            nearby = known[known.str.startswith(normalised[:length])].head(8).tolist()
+    return f"postcodes near it that exist: {', '.join(nearby)}; " if nearby else ""
 
 
 def _base_location(base: BaseSpec) -> tuple[float, float, str | None]:

@@ -145,13 +145,18 @@ TOP_LEVEL = ("name", "description", "bases", *SECTIONS)
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check a scenario TOML file; relative file paths inside it resolve from its folder."""
     path = Path(path)
+    return scenario_from_dict(read_scenario_toml(path), source=str(path), folder=path.parent)
+
+
+def read_scenario_toml(path: str | Path) -> dict[str, Any]:
+    """The parsed TOML of a scenario file, unchecked (see :func:`scenario_from_dict`)."""
+    path = Path(path)
     if not path.is_file():
         raise InputDataError("no such scenario file; check the path (examples are in scenarios/)", source=str(path))
     try:
-        raw = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as error:
         raise InputDataError(f"is not valid TOML: {error}", source=str(path)) from None
-    return scenario_from_dict(raw, source=str(path), folder=path.parent)
 
 
 def scenario_from_dict(raw: dict[str, Any], *, source: str = "<memory>", folder: Path | None = None) -> Scenario:

@@ -1,0 +1,286 @@
+"""The ``hubplan compare`` job: several hub configurations side by side on the same demand and network.
+
+Each scenario (and an optional variant built from command-line overrides) is
+optimised as ``hubplan optimise`` would (travel-time matrices come from the
+on-disk cache when the network, points and cutoff are unchanged), then:
+
+* ``comparison.csv`` / ``comparison.md``: one column per scenario;
+* ``tradeoff.png``: Grade 1 cover against the number of deployment locations,
+  from a sweep of the count (see :mod:`optimiser.tradeoff`);
+* ``comparison.html``: the table, the chart and a map with a layer per
+  scenario and the demand whose Grade 1 cover differs between the first two;
+* one folder per scenario with its ``plan.gpkg``, ``plan.csv`` and ``kpis.json``.
+
+Everything is written into a temporary folder first and moved into place
+only when all of it was written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from geodata import embedded
+from geodata.errors import InputDataError
+from maps.compare import ComparisonPageData, ScenarioLayers, save_comparison_page
+from maps.tradeoff import TradeoffCurve, tradeoff_chart_png
+from optimiser.compare_table import ScenarioColumn, comparison_table, formatted_table, markdown_table
+from optimiser.difference import cover_difference, difference_totals
+from optimiser.optimise import SolvedScenario, solve_with_progress
+from optimiser.overrides import Overrides, load_variant
+from optimiser.plan_output import bases_layer, demand_layer, deployment_locations, write_plan
+from optimiser.prepare import locate_bases
+from optimiser.scenario import Scenario, load_scenario
+from optimiser.tradeoff import Tradeoff, scenario_tradeoff
+
+log = logging.getLogger(__name__)
+
+COMPARISON_FILES = ("comparison.csv", "comparison.md", "comparison.html", "tradeoff.png")
+NOTES = (
+    "Modelled, not measured: response time = assumed mobilisation delay + road travel on the modelled network "
+    "with the assumed blue-light speed factor. 'Travel only' assumes a car is free at the nearest deployment "
+    "location or base: an upper bound on attendance. 'With busy cars' discounts cover by each shift's "
+    "estimated busy fraction (MEXCLP), not a simulation.",
+    "Staffing numbers in the shipped scenarios are assumptions for illustration, not force data.",
+)
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    """What to compare and how.
+
+    Attributes
+    ----------
+    scenario_paths
+        Scenario TOML files, in column order.
+    overrides
+        When not empty, a variant of ``scenario_paths[variant_of]`` with these
+        overrides is added as the last column.
+    variant_name
+        Column name of the variant (default: the scenario's name + " variant").
+    target_grade1
+        When given, the fewest deployment locations per shift reaching this
+        Grade 1 share (same cover measure as the scenario's solver).
+    sweep_points
+        Number of location counts in the trade-off sweep (0: no sweep, no chart).
+    workers
+        Processes for the travel-time matrices.
+    """
+
+    scenario_paths: tuple[str, ...]
+    overrides: Overrides = field(default_factory=Overrides)
+    variant_of: int = 0
+    variant_name: str | None = None
+    target_grade1: float | None = None
+    sweep_points: int = 8
+    workers: int = 2
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """Files written and the numeric comparison table."""
+
+    files: list[Path]
+    table: pd.DataFrame
+    difference: dict[str, float]
+
+
+@dataclass(frozen=True, eq=False)
+class _Compared:
+    label: str
+    definition: str
+    notes: tuple[str, ...]
+    solved: SolvedScenario
+    tradeoff: Tradeoff | None
+
+
+def compare(request: CompareRequest, out_dir: str | Path) -> CompareResult:
+    """Optimise every scenario of ``request`` and write the comparison into ``out_dir``."""
+    scenarios = load_scenarios(request)
+    if len(scenarios) < 2:
+        raise InputDataError(
+            "needs at least two scenarios: give two or more TOML files, or one file with --set, --add-base or "
+            "--drop-base to compare it with a variant",
+            source="hubplan compare",
+        )
+    for _, definition, _, scenario in scenarios:
+        locate_bases(scenario.bases, source=definition)  # every base checked before the first solve
+    compared = []
+    for label, definition, notes, scenario in scenarios:
+        log.info("scenario %s: %s", label, definition)
+        solved = solve_with_progress(scenario, workers=request.workers)
+        tradeoff = scenario_tradeoff(solved, points=request.sweep_points, target_grade1=request.target_grade1)
+        compared.append(_Compared(label, definition, notes, solved, tradeoff))
+    return _write(compared, request, Path(out_dir))
+
+
+def load_scenarios(request: CompareRequest) -> list[tuple[str, str, tuple[str, ...], Scenario]]:
+    """``(label, definition, notes, scenario)`` per column: the files, then the variant if any."""
+    loaded = [(str(path), (), load_scenario(path)) for path in request.scenario_paths]
+    if not request.overrides.empty:
+        if not 0 <= request.variant_of < len(request.scenario_paths):
+            raise InputDataError(
+                f"--variant-of {request.variant_of + 1} is not one of the {len(request.scenario_paths)} files given",
+                source="hubplan compare",
+            )
+        base_path = request.scenario_paths[request.variant_of]
+        variant, notes = load_variant(base_path, request.overrides, name=request.variant_name)
+        loaded.append((f"{base_path} with {request.overrides.describe()}", tuple(notes), variant))
+    labels = _unique_labels([scenario.name for _, _, scenario in loaded])
+    return [
+        (label, definition, notes, scenario)
+        for label, (definition, notes, scenario) in zip(labels, loaded, strict=True)
+    ]
+
+
+def _unique_labels(names: Sequence[str]) -> list[str]:
+    labels: list[str] = []
+    for name in names:
+        label, k = name, 2
+        while label in labels:
+            label, k = f"{name} ({k})", k + 1
+        labels.append(label)
+    return labels
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-") or "scenario"
+
+
+def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> CompareResult:
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".hubplan-compare-", dir=out))
+    try:
+        columns = [_column(item) for item in compared]
+        table = comparison_table(columns, target_grade1=request.target_grade1)
+        text = formatted_table(table)
+        first, second = compared[0].solved, compared[1].solved
+        difference = cover_difference(
+            demand_layer(first.prepared, first.results), demand_layer(second.prepared, second.results)
+        )
+        totals = difference_totals(difference)
+        chart = _chart(compared, request.target_grade1)
+        table.to_csv(staging / "comparison.csv", index=False)
+        (staging / "comparison.md").write_text(_markdown(compared, text, totals, request))
+        if chart is not None:
+            (staging / "tradeoff.png").write_bytes(chart)
+        page = ComparisonPageData(
+            title=f"hubplan: {' vs '.join(item.label for item in compared)}",
+            scenarios=[_layers(item) for item in compared],
+            difference=difference,
+            boundaries=embedded.load_boundaries(),
+            table=text,
+            chart_png=chart,
+            notes=[*NOTES, _difference_note(compared, totals), *(n for item in compared for n in item.notes)],
+        )
+        save_comparison_page(page, staging / "comparison.html")
+        folders = []
+        for item in compared:
+            kpis = {**item.solved.kpis, "definition": item.definition, "variant_notes": list(item.notes)}
+            write_plan(item.solved.prepared, item.solved.results, kpis, staging / _slug(item.label))
+            folders.append(_slug(item.label))
+        names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders
+        _move_into_place(staging, out, names)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return CompareResult([out / name for name in names], table, totals)
+
+
+def _move_into_place(staging: Path, out: Path, names: list[str]) -> None:
+    for name in names:
+        target = out / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(staging / name, target)
+
+
+def _column(item: _Compared) -> ScenarioColumn:
+    tradeoff = item.tradeoff
+    return ScenarioColumn(
+        label=item.label,
+        definition=item.definition,
+        scenario=item.solved.prepared.scenario,
+        kpis=item.solved.kpis,
+        min_locations=tradeoff.min_locations if tradeoff is not None else None,
+        notes=item.notes,
+    )
+
+
+def _layers(item: _Compared) -> ScenarioLayers:
+    prepared = item.solved.prepared
+    return ScenarioLayers(
+        name=item.label,
+        definition=item.definition,
+        bases=bases_layer(prepared),
+        locations=deployment_locations(prepared, item.solved.results),
+    )
+
+
+def _chart(compared: list[_Compared], target: float | None) -> bytes | None:
+    curves = [
+        TradeoffCurve(
+            scenario=item.label,
+            locations=item.tradeoff.locations,
+            grade1_share=item.tradeoff.grade1_share,
+            grade1_expected_share=item.tradeoff.grade1_expected_share,
+            configured_locations=item.tradeoff.configured_locations,
+            configured_share=item.tradeoff.configured_share,
+            min_locations_for_target=item.tradeoff.min_locations_total,
+        )
+        for item in compared
+        if item.tradeoff is not None and len(item.tradeoff.locations)
+    ]
+    if not curves:
+        return None
+    return tradeoff_chart_png(curves, target_share=target)
+
+
+def _difference_note(compared: list[_Compared], totals: dict[str, float]) -> str:
+    first, second = compared[0].label, compared[1].label
+    return (
+        f"Grade 1 cover (travel only), {second} against {first}: {totals['nodes_gained']} demand nodes gained "
+        f"({totals['grade1_gained_per_year']:,.0f} Grade 1 incidents a year), {totals['nodes_lost']} lost "
+        f"({totals['grade1_lost_per_year']:,.0f} a year), {totals['nodes_mixed']} gained in one shift and lost in "
+        "another."
+    )
+
+
+def _markdown(compared: list[_Compared], text: pd.DataFrame, totals: dict[str, float], request: CompareRequest) -> str:
+    lines = [f"# Comparison: {' vs '.join(item.label for item in compared)}", ""]
+    lines += [f"- **{item.label}**: {item.definition}" for item in compared]
+    lines += [f"- {note}" for item in compared for note in item.notes]
+    lines += ["", markdown_table(text), "## Notes", ""]
+    lines += [f"- {note}" for note in (*NOTES, _difference_note(compared, totals))]
+    if request.sweep_points > 0:
+        lines.append(
+            "- tradeoff.png: Grade 1 cover (all shifts pooled) for each total of deployment locations per shift, "
+            "the solver choosing how many each base gets (at most one per car on duty) to maximise the "
+            "scenario's objective; solid: travel only, dashed: with busy cars; the star is the scenario as "
+            "configured. Sweep method: "
+            + "; ".join(f"{item.label} {item.tradeoff.method}" for item in compared if item.tradeoff is not None)
+            + "."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def print_comparison(result: CompareResult, console: Console) -> None:
+    """Print the comparison table (without the local authority rows) and where the files are."""
+    text = formatted_table(result.table)
+    keep = ~text["section"].str.endswith("by local authority") & (text["metric"] != "definition")
+    table = Table(title="Comparison (modelled; 'travel only' is an upper bound on attendance)")
+    for column in text.columns:
+        table.add_column(str(column), justify="left" if column in ("section", "metric") else "right")
+    for _, row in text[keep].iterrows():
+        table.add_row(*[str(value) for value in row])
+    console.print(table)
+    console.print(f"wrote {', '.join(str(path) for path in result.files)}")

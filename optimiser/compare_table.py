@@ -1,0 +1,188 @@
+"""The comparison table: one column per scenario, one row per figure an operations lead weighs.
+
+Values stay numbers in :func:`comparison_table` (shares as fractions, times in
+minutes) for ``comparison.csv``; :func:`formatted_table` turns them into text
+with a change column against the first scenario, for ``comparison.md`` and the
+HTML page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from optimiser.scenario import Scenario
+
+SHARE, MINUTES, COUNT, TEXT, FRACTION = "share", "min", "count", "text", "fraction"
+
+
+@dataclass(frozen=True)
+class ScenarioColumn:
+    """What the table needs of one solved scenario.
+
+    Attributes
+    ----------
+    label
+        Column heading (unique).
+    definition
+        Where it came from: the file, and any command-line overrides.
+    scenario
+        The checked scenario (staffing per base and shift).
+    kpis
+        Its ``kpis.json`` dict (see :func:`optimiser.kpis.scenario_kpis`).
+    min_locations
+        Per shift, the fewest deployment locations reaching the Grade 1 target
+        (``None`` when no target was asked), and whether it was reached.
+    """
+
+    label: str
+    definition: str
+    scenario: Scenario
+    kpis: dict
+    min_locations: dict[str, tuple[int, bool, float]] | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def comparison_table(columns: Sequence[ScenarioColumn], *, target_grade1: float | None = None) -> pd.DataFrame:
+    """Rows ``section, metric, unit`` and one value column per scenario."""
+    rows: list[dict] = []
+    labels = [column.label for column in columns]
+
+    def add(section: str, metric: str, unit: str, values: Sequence[object]) -> None:
+        rows.append({"section": section, "metric": metric, "unit": unit, **dict(zip(labels, values, strict=True))})
+
+    add("scenario", "definition", TEXT, [c.definition for c in columns])
+    add("scenario", "bases", COUNT, [len(c.scenario.bases) for c in columns])
+    shifts = _shifts(columns)
+    for shift in shifts:
+        add("resources", f"cars on duty, {shift}", COUNT, [_staffing(c, shift, "units") for c in columns])
+    for shift in shifts:
+        add("resources", f"deployment locations, {shift}", COUNT, [_staffing(c, shift, "locations") for c in columns])
+    for grade, section in (("grade1", "Grade 1"), ("grade2", "Grade 2")):
+        _grade_rows(add, columns, grade, section, shifts)
+    add("Grade 1", "mean response time", MINUTES, [c.kpis["grade1"]["mean_response_min"] for c in columns])
+    add("Grade 1", "90th percentile response time", MINUTES, [c.kpis["grade1"]["p90_response_min"] for c in columns])
+    if target_grade1 is not None:
+        _target_rows(add, columns, target_grade1, shifts)
+    for shift in shifts:
+        busy = [c.kpis["busy_fraction_by_shift"].get(shift) for c in columns]
+        add("solver", f"busy fraction, {shift}", FRACTION, busy)
+    add("solver", "status", TEXT, [c.kpis["solver"]["status"] for c in columns])
+    add("solver", "gap", SHARE, [c.kpis["solver"]["gap"] for c in columns])
+    add("solver", "seconds", COUNT, [c.kpis["solver"]["seconds"] for c in columns])
+    return pd.DataFrame(rows)
+
+
+def _shifts(columns: Sequence[ScenarioColumn]) -> list[str]:
+    seen: list[str] = []
+    for column in columns:
+        seen += [shift for shift in column.scenario.shift_names if shift not in seen]
+    return seen
+
+
+def _staffing(column: ScenarioColumn, shift: str, key: str) -> int | None:
+    if shift not in column.scenario.shift_names:
+        return None
+    return sum(getattr(base.shifts[shift], key) for base in column.scenario.bases)
+
+
+def _grade_rows(add, columns: Sequence[ScenarioColumn], grade: str, section: str, shifts: list[str]) -> None:
+    target = columns[0].kpis[grade]["target_min"]
+    within = f"within {target:g} min"
+    add(section, f"{within}, travel only", SHARE, [c.kpis[grade]["covered_share"] for c in columns])
+    add(section, f"{within}, with busy cars", SHARE, [c.kpis[grade]["expected_covered_share"] for c in columns])
+    for shift in shifts:
+        add(section, f"{within}, {shift}, travel only", SHARE, [c.kpis[grade]["by_shift"].get(shift) for c in columns])
+        add(
+            section,
+            f"{within}, {shift}, with busy cars",
+            SHARE,
+            [c.kpis[grade]["expected_by_shift"].get(shift) for c in columns],
+        )
+    areas = sorted({name for c in columns for name in c.kpis[grade]["by_local_authority"]})
+    for area in areas:
+        add(
+            f"{section} by local authority",
+            f"{area}, {within}, travel only",
+            SHARE,
+            [c.kpis[grade]["by_local_authority"].get(area) for c in columns],
+        )
+
+
+def _target_rows(add, columns: Sequence[ScenarioColumn], target: float, shifts: list[str]) -> None:
+    section = f"fewest locations for Grade 1 >= {target:.0%}"
+    for shift in shifts:
+        add(section, f"locations needed, {shift}", COUNT, [_needed(c, shift, 0) for c in columns])
+        add(section, f"target reached, {shift}", TEXT, [_needed(c, shift, 1) for c in columns])
+        add(section, f"Grade 1 share at that count, {shift}", SHARE, [_needed(c, shift, 2) for c in columns])
+
+
+def _needed(column: ScenarioColumn, shift: str, index: int) -> object:
+    if not column.min_locations or shift not in column.min_locations:
+        return None
+    value = column.min_locations[shift][index]
+    return ("yes" if value else "no") if index == 1 else value
+
+
+def formatted_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as text: percentages, minutes, counts, and ``change vs FIRST`` columns for numeric rows."""
+    labels = [c for c in table.columns if c not in ("section", "metric", "unit")]
+    text = table[["section", "metric"]].copy()
+    for label in labels:
+        text[label] = [_format(value, unit) for value, unit in zip(table[label], table["unit"], strict=True)]
+    for label in labels[1:]:
+        text[f"change {label} vs {labels[0]}"] = [
+            _change(row[labels[0]], row[label], row["unit"]) for _, row in table.iterrows()
+        ]
+    return text
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _format(value: object, unit: str) -> str:
+    if _missing(value):
+        return "–"
+    if unit == SHARE:
+        return f"{float(value):.1%}"
+    if unit == MINUTES:
+        return "beyond 60" if math.isinf(float(value)) else f"{float(value):.1f} min"
+    if unit == FRACTION:
+        return f"{float(value):.3f}"
+    if unit == COUNT:
+        return f"{value:,.0f}" if float(value) == int(value) else f"{float(value):,.1f}"
+    return str(value)
+
+
+def _change(first: object, other: object, unit: str) -> str:
+    if unit in (TEXT,) or _missing(first) or _missing(other):
+        return ""
+    difference = float(other) - float(first)
+    if math.isnan(difference) or math.isinf(difference):
+        return ""
+    if unit == SHARE:
+        return f"{100 * difference:+.1f} pts"
+    if unit == MINUTES:
+        return f"{difference:+.1f} min"
+    if unit == FRACTION:
+        return f"{difference:+.3f}"
+    return f"{difference:+,.0f}" if difference == int(difference) else f"{difference:+,.1f}"
+
+
+def markdown_table(text: pd.DataFrame) -> str:
+    """A GitHub-flavoured markdown table of :func:`formatted_table`, one header row per section."""
+    columns = [c for c in text.columns if c != "section"]
+    lines = ["| " + " | ".join(_escape(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    for section, group in text.groupby("section", sort=False):
+        lines.append("| **" + _escape(str(section)) + "** |" + " |" * (len(columns) - 1))
+        for _, row in group.iterrows():
+            lines.append("| " + " | ".join(_escape(str(row[c])) for c in columns) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,155 @@
+"""What each extra deployment location buys: a sweep of the count, and the fewest locations for a target.
+
+For a total of ``k`` deployment locations per shift, the solver chooses the
+locations *and* how many each base gets (at most one per car on duty, each
+within the base's reach), maximising the scenario's Grade 1 objective (then
+Grade 2). Cover is pooled over shifts: Grade 1 demand within target in every
+shift over all Grade 1 demand. The scenario as configured fixes the number
+per base, so its point lies on or under the curve.
+
+Each sweep point maximises the scenario's own objective. When that is
+travel-only cover the points are exact MIP solves (about a second each on a
+real shift). When it is expected cover with busy cars, the MIP costs 10-30 s
+a point (a default sweep of two scenarios would take over ten minutes), so
+the points come from the greedy and 1-swap heuristic of
+:func:`models.budget.greedy_coverage_curve` instead: lower bounds on the best
+plan at each count, without a proven gap, so the configured scenario (a MIP
+optimum) can sit slightly above the curve. :attr:`Tradeoff.method` records
+which. The target answer (``--target-grade1``) is always a MIP solve.
+
+"With busy cars" is the measure of the comparison table (``kpis.json``):
+``1 - q**c`` for demand within target of ``c`` deployment locations or bases,
+every level counted (the objective counts at most ``expected_cover_levels``).
+
+Exact sweep solves stop at a 0.1 % gap (or the scenario's own gap if wider)
+and at most :data:`SWEEP_TIME_LIMIT_S` each.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from models.budget import coverage_curve, greedy_coverage_curve, solve_min_locations
+from models.instance import CoverageInstance, CoverageParams
+from models.plan import Plan
+from optimiser.optimise import SolvedScenario
+from optimiser.solve import coverage_params, estimated_busy_fraction, shift_instance
+
+log = logging.getLogger(__name__)
+
+#: Time limit of each sweep solve, seconds.
+SWEEP_TIME_LIMIT_S = 30.0
+#: Relative gap of each sweep solve (unless the scenario asks for a wider one).
+SWEEP_RELATIVE_GAP = 1e-3
+#: The sweep runs up to this multiple of the configured number of locations (capped by the cars on duty).
+SWEEP_HEADROOM = 1.5
+
+
+@dataclass(frozen=True, eq=False)
+class Tradeoff:
+    """The sweep and the target answer of one scenario.
+
+    Attributes
+    ----------
+    locations
+        Deployment locations per shift at each sweep point.
+    grade1_share, grade1_expected_share
+        Grade 1 demand within target over all shifts: travel only, and with busy cars.
+    configured_locations, configured_share
+        The scenario as configured: mean locations per shift and its travel-only Grade 1 share.
+    min_locations
+        Per shift ``(locations, reached, grade1_share)`` for the target, or ``None`` without one.
+    min_locations_total
+        Locations per shift for every shift to reach the target; ``None`` if some shift cannot.
+    measure
+        Cover measure of the target: ``"travel"`` or ``"expected"`` (with busy cars).
+    method
+        How the sweep's plans were found (:func:`sweep_method`), ``""`` without a sweep.
+    """
+
+    locations: np.ndarray
+    grade1_share: np.ndarray
+    grade1_expected_share: np.ndarray
+    configured_locations: float
+    configured_share: float
+    min_locations: dict[str, tuple[int, bool, float]] | None = None
+    min_locations_total: int | None = None
+    measure: str = "travel"
+    method: str = ""
+
+
+def sweep_counts(configured: int, most: int, points: int) -> np.ndarray:
+    """``points`` location counts from 0 to ``SWEEP_HEADROOM x configured`` (at most ``most``), distinct."""
+    top = min(most, max(int(np.ceil(SWEEP_HEADROOM * configured)), 1))
+    return np.unique(np.round(np.linspace(0, top, max(points, 2))).astype(int))
+
+
+def scenario_tradeoff(solved: SolvedScenario, *, points: int, target_grade1: float | None) -> Tradeoff | None:
+    """Sweep the number of locations (``points`` counts; none when 0) and answer the target, if any."""
+    if points <= 0 and target_grade1 is None:
+        return None
+    prepared = solved.prepared
+    instances = {shift: shift_instance(prepared, shift) for shift in prepared.scenario.shift_names}
+    configured = {shift: int(inst.locations_per_base.sum()) for shift, inst in instances.items()}
+    most = min(int(inst.units_per_base.sum()) for inst in instances.values())
+    counts = sweep_counts(max(configured.values()), most, points) if points > 0 else np.array([], dtype=int)
+    covered = np.zeros(counts.size)
+    expected = np.zeros(counts.size)
+    total = 0.0
+    targets: dict[str, tuple[int, bool, float]] = {}
+    measure = "travel"
+    methods: set[str] = set()
+    for shift, instance in instances.items():
+        params = coverage_params(prepared, instance, shift)
+        busy = estimated_busy_fraction(prepared, instance, shift)  # as kpis.json, whatever the objective's q
+        total += float(instance.grade1_demand.sum())
+        if counts.size:
+            plans = _sweep(instance, [int(k) for k in counts], params)
+            methods.add(sweep_method(params))
+            covered += [plan.coverage.grade1_covered_demand for plan in plans]
+            expected += [
+                plan.coverage.grade1_expected_demand(busy, levels=None) for plan in plans
+            ]
+            log.info("%s, shift %s: swept %d location counts", prepared.scenario.name, shift, counts.size)
+        if target_grade1 is not None:
+            answer = solve_min_locations(instance, target_grade1, params)
+            targets[shift] = (answer.locations, answer.reached, answer.grade1_share)
+            measure = answer.measure
+    kpis = solved.kpis["grade1"]
+    return Tradeoff(
+        locations=counts,
+        grade1_share=covered / total if total > 0 else covered,
+        grade1_expected_share=expected / total if total > 0 else expected,
+        configured_locations=float(np.mean(list(configured.values()))),
+        configured_share=float(kpis["covered_share"]),
+        min_locations=targets or None,
+        min_locations_total=_all_shifts(targets),
+        measure=measure,
+        method=" / ".join(sorted(methods)),
+    )
+
+
+def _sweep(instance: CoverageInstance, counts: list[int], params: CoverageParams) -> list[Plan]:
+    """The sweep's plans: exact for travel-only cover, the greedy heuristic for expected cover."""
+    params = replace(
+        params,
+        relative_gap=max(params.relative_gap, SWEEP_RELATIVE_GAP),
+        time_limit_s=min(params.time_limit_s, SWEEP_TIME_LIMIT_S),
+    )
+    if params.busy_fraction is None:
+        return coverage_curve(instance, counts, params)
+    return greedy_coverage_curve(instance, counts, params)
+
+
+def sweep_method(params: CoverageParams) -> str:
+    """How :func:`scenario_tradeoff` finds the sweep's plans for these parameters."""
+    return "exact (MIP)" if params.busy_fraction is None else "heuristic (greedy and swaps, no proven gap)"
+
+
+def _all_shifts(targets: dict[str, tuple[int, bool, float]]) -> int | None:
+    if not targets or not all(reached for _, reached, _ in targets.values()):
+        return None
+    return max(locations for locations, _, _ in targets.values())

@@ -1,0 +1,124 @@
+"""``hubplan compare`` on the small test scenario and a variant of it."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from optimiser.cli import main
+from optimiser.compare import CompareRequest, compare
+from optimiser.overrides import Overrides
+
+SMALL = "tests/data/scenarios/small.toml"
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    """The small scenario against itself without Burton, with a 3-point sweep and a 90 % target."""
+    root = tmp_path_factory.mktemp("compare")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HUBPLAN_CACHE_DIR", str(root / "cache"))
+        request = CompareRequest(
+            scenario_paths=(SMALL,),
+            overrides=Overrides(drop_bases=("Burton",)),
+            variant_name="no Burton",
+            target_grade1=0.9,
+            sweep_points=3,
+        )
+        result = compare(request, root / "out")
+    return result, root / "out"
+
+
+def value(table: pd.DataFrame, metric: str, column: str) -> object:
+    """A cell of the comparison table; numbers as float (the CSV mixes text and numbers in a column)."""
+    cell = table.loc[table["metric"] == metric, column].iloc[0]
+    try:
+        return float(cell)
+    except (TypeError, ValueError):
+        return cell
+
+
+def test_writes_every_file_and_a_plan_folder_per_scenario(compared):
+    _, out = compared
+    for name in ("comparison.csv", "comparison.md", "comparison.html", "tradeoff.png"):
+        assert (out / name).stat().st_size > 0
+    for folder in ("small", "no-Burton"):
+        assert {p.name for p in (out / folder).iterdir()} == {"plan.gpkg", "plan.csv", "kpis.json"}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    # small.toml optimises travel-only cover, so its sweep is solved exactly.
+    assert "Sweep method: small exact (MIP); no Burton exact (MIP)." in (out / "comparison.md").read_text()
+
+
+def test_table_has_a_column_per_scenario_and_the_variant_definition(compared):
+    _, out = compared
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.columns) == ["section", "metric", "unit", "small", "no Burton"]
+    assert value(table, "definition", "small") == SMALL
+    assert value(table, "definition", "no Burton") == f"{SMALL} with --drop-base 'Burton'"
+    assert (value(table, "bases", "small"), value(table, "bases", "no Burton")) == (2, 1)
+    # Stafford 3 + Burton 2 cars early; Stafford alone 3.
+    assert (value(table, "cars on duty, early", "small"), value(table, "cars on duty, early", "no Burton")) == (5, 3)
+    kpis = json.loads((out / "no-Burton" / "kpis.json").read_text())
+    assert kpis["definition"] == f"{SMALL} with --drop-base 'Burton'"
+
+
+def test_coverage_rows_match_each_plans_kpis(compared):
+    _, out = compared
+    table = pd.read_csv(out / "comparison.csv")
+    for folder, column in (("small", "small"), ("no-Burton", "no Burton")):
+        kpis = json.loads((out / folder / "kpis.json").read_text())
+        assert value(table, "within 15 min, travel only", column) == pytest.approx(kpis["grade1"]["covered_share"])
+        assert value(table, "within 60 min, with busy cars", column) == pytest.approx(
+            kpis["grade2"]["expected_covered_share"]
+        )
+        assert value(table, "mean response time", column) == pytest.approx(kpis["grade1"]["mean_response_min"])
+
+
+def test_difference_layer_accounts_for_the_change_in_covered_demand(compared):
+    result, out = compared
+    first = json.loads((out / "small" / "kpis.json").read_text())["grade1"]
+    second = json.loads((out / "no-Burton" / "kpis.json").read_text())["grade1"]
+    change = (second["covered_share"] - first["covered_share"]) * first["demand_per_year"]
+    totals = result.difference
+    assert totals["grade1_gained_per_year"] - totals["grade1_lost_per_year"] == pytest.approx(change, abs=0.05)
+    assert totals["nodes_lost"] > 0  # dropping a base loses cover around Burton
+
+
+def test_target_rows_are_consistent_with_the_sweep(compared):
+    result, _ = compared
+    table = result.table
+    for shift in ("early", "late", "night"):
+        needed = value(table, f"locations needed, {shift}", "small")
+        reached = value(table, f"target reached, {shift}", "small")
+        share = value(table, f"Grade 1 share at that count, {shift}", "small")
+        assert reached in ("yes", "no")
+        assert (share >= 0.9) == (reached == "yes")
+        assert 0 <= needed <= 5
+
+
+def test_cli_compare_and_bad_overrides(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    code = main(
+        ["-q", "compare", SMALL, "--drop-base", "Stoke", "--set", "bases.Stafford.nite.units=1", "--out", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no base named 'Stoke'; bases: Stafford, Burton" in err
+    assert "SHIFT one of early, late, night" in err
+    assert "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_needs_two_scenarios(tmp_path, capsys):
+    assert main(["-q", "compare", SMALL, "--out", str(tmp_path / "out")]) == 2
+    assert "needs at least two scenarios" in capsys.readouterr().err
+
+
+def test_cli_rejects_a_target_outside_zero_one(tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["compare", SMALL, SMALL, "--target-grade1", "95", "--out", str(tmp_path)])
+    assert caught.value.code == 2
+    assert "is not a share in (0, 1]; for 95 % give 0.95" in capsys.readouterr().err
