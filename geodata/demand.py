@@ -198,7 +198,7 @@ def demand_nodes(cell_m: float = 500.0) -> pd.DataFrame:
     )
     nodes["x_m"], nodes["y_m"] = nodes["x_m"].round(1), nodes["y_m"].round(1)
     nodes["la_code"] = lsoas.loc[nodes["lsoa_code"], "la_code"].to_numpy()
-    nodes["la_name"] = lsoas.loc[nodes["lsoa_code"], "la_name"].str.removesuffix(" UA").to_numpy()
+    nodes["la_name"] = embedded.local_authority_names(lsoas.loc[nodes["lsoa_code"], "la_name"]).to_numpy()
     nodes["density_per_km2"] = _postcode_density(postcodes, nodes)
     nodes.insert(0, "node_id", [f"D{i:05d}" for i in range(len(nodes))])
     columns = [

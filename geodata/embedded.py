@@ -100,6 +100,11 @@ def lookup_postcodes(postcodes: pd.Series) -> pd.DataFrame:
     )
 
 
+def local_authority_names(names: pd.Series) -> pd.Series:
+    """Local authority names as reports show them: without the ONS " UA" suffix ("Stoke-on-Trent UA")."""
+    return names.str.removesuffix(" UA")
+
+
 def normalise_postcode(text: str) -> str:
     """Upper-case a postcode with one space before the inward code (``"st162dq"`` -> ``"ST16 2DQ"``)."""
     compact = "".join(str(text).split()).upper()
