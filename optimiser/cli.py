@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from geodata.errors import InputDataError
+from geodata.synthetic_incidents import SyntheticIncidentParams, synthetic_incidents, write_synthetic_incidents
 from models.errors import ModelInputError
 from optimiser import jobs
 from optimiser.compare import CompareRequest, compare, print_comparison
+from optimiser.evaluate import BAD_ROW_POLICIES, EvaluateRequest, evaluate, print_evaluation
 from optimiser.networks import NETWORK_HELP, load_network
 from optimiser.optimise import optimise, print_kpis
 from optimiser.overrides import Overrides
@@ -62,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_optimise(commands)
     _add_report(commands)
     _add_compare(commands)
+    _add_evaluate(commands)
+    _add_incidents(commands)
     return parser
 
 
@@ -243,6 +247,102 @@ def _run_compare(args: argparse.Namespace) -> int:
     )
     result = compare(request, args.out)
     print_comparison(result, Console())
+    return 0
+
+
+def _add_evaluate(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "evaluate",
+        help="score historic incidents against a plan",
+        description="Score every incident of a file against a plan written by 'hubplan optimise': the responding "
+        "deployment location or base of the incident's shift, modelled travel and response time, within target or "
+        "not and why not. Writes incidents.parquet and incidents.csv, summary_by_*.csv (grade, shift, base, local "
+        "authority, hour, weekday, month), summary.md and bad_rows.csv; with actual attendance times also "
+        "modelled_vs_actual.csv and largest_differences.csv. Input: CSV or Parquet with id, grade, timestamp and "
+        "lon,lat / easting,northing / postcode (optional attendance_s), or a police.uk street-level CSV. The file "
+        "is read in chunks, so memory stays bounded.",
+        epilog="example: hubplan evaluate --plan out/hubs-2018/plan.gpkg --incidents incidents.csv --out out/eval/",
+    )
+    command.add_argument("--plan", required=True, help="plan.gpkg written by 'hubplan optimise'")
+    command.add_argument("--incidents", required=True, help="incident file (CSV or Parquet)")
+    command.add_argument("--out", required=True, help="output folder")
+    command.add_argument(
+        "--on-bad-rows",
+        choices=BAD_ROW_POLICIES,
+        default="fail",
+        help="fail (default): stop and list the bad rows; skip: score the rest and write rejects.csv",
+    )
+    command.add_argument(
+        "--grade-map",
+        default=None,
+        help="police.uk only: CSV crime_type,grade overriding the default crime-type-to-grade mapping",
+    )
+    command.add_argument(
+        "--untimed-shift",
+        default=None,
+        help="shift to score incidents without a time of day in (police.uk gives only the month; default late)",
+    )
+    command.add_argument(
+        "--area-buffer-m",
+        type=float,
+        default=2000.0,
+        help="incidents farther than this outside the force area are bad rows (default 2000)",
+    )
+    command.add_argument("--chunk-rows", type=int, default=250_000, help="rows read at a time (default 250,000)")
+    command.add_argument("--no-csv", action="store_true", help="write incidents.parquet only (faster)")
+    command.set_defaults(handler=_run_evaluate)
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    request = EvaluateRequest(
+        plan_path=args.plan,
+        incidents_path=args.incidents,
+        on_bad_rows=args.on_bad_rows,
+        chunk_rows=args.chunk_rows,
+        grade_map_path=args.grade_map,
+        untimed_shift=args.untimed_shift,
+        area_buffer_m=args.area_buffer_m,
+        csv=not args.no_csv,
+    )
+    result = evaluate(request, args.out)
+    print_evaluation(result, Console())
+    return 0
+
+
+def _add_incidents(commands: argparse._SubParsersAction) -> None:
+    incidents = commands.add_parser("incidents", help="make incident files")
+    actions = incidents.add_subparsers(dest="action", required=True, metavar="ACTION")
+    synth = actions.add_parser(
+        "synth",
+        help="write SYNTHETIC incidents shaped like the demand model",
+        description="Write synthetic incidents for trying 'hubplan evaluate': timestamps from the assumed hour "
+        "and weekday profiles, grades from the assumed Grade 1 : Grade 2 volumes, locations at postcode level "
+        "weighted like the modelled demand, and optionally synthetic attendance times. Every row is labelled "
+        "source=synthetic and a README is written beside the file. These are not Staffordshire records.",
+        epilog="example: hubplan incidents synth --year 2018 --out incidents.csv --seed 1",
+    )
+    synth.add_argument("--year", type=int, required=True, help="calendar year of the timestamps")
+    synth.add_argument("--out", required=True, help="CSV (or .parquet) file to write")
+    synth.add_argument("--n", type=int, default=None, help="number of incidents (default: one modelled year)")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.add_argument("--attendance", action="store_true", help="add synthetic attendance times (attendance_s)")
+    synth.add_argument(
+        "--location",
+        choices=("easting,northing", "postcode"),
+        default="easting,northing",
+        help="location columns written (default easting,northing: the postcode's Code-Point Open point)",
+    )
+    synth.add_argument("--grade3-share", type=float, default=0.0, help="share of Grade 3 incidents (default 0)")
+    synth.set_defaults(handler=_run_synth)
+
+
+def _run_synth(args: argparse.Namespace) -> int:
+    params = SyntheticIncidentParams(
+        year=args.year, n=args.n, grade3_share=args.grade3_share, attendance=args.attendance, seed=args.seed
+    )
+    frame = synthetic_incidents(params)
+    readme = write_synthetic_incidents(frame, args.out, location=args.location, params=params)
+    log.info("wrote %s SYNTHETIC incidents to %s (see %s)", f"{len(frame):,}", args.out, readme)
     return 0
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from geodata import embedded
 from geodata.crs import BNG, crs_to_lonlat
@@ -24,6 +25,10 @@ from optimiser.prepare import PreparedScenario
 from optimiser.solve import ShiftResult
 
 PLAN_FILES = ("plan.gpkg", "plan.csv", "kpis.json")
+#: Layer of plan.gpkg holding :func:`plan_settings` as JSON (a table without geometry).
+SETTINGS_LAYER = "settings"
+#: Version of the plan.gpkg layout; ``hubplan evaluate`` refuses other versions.
+PLAN_FORMAT_VERSION = 1
 
 
 def write_plan(prepared: PreparedScenario, results: list[ShiftResult], kpis: dict, out_dir: str | Path) -> list[Path]:
@@ -33,7 +38,7 @@ def write_plan(prepared: PreparedScenario, results: list[ShiftResult], kpis: dic
     staging = Path(tempfile.mkdtemp(prefix=".hubplan-", dir=out))
     try:
         locations = deployment_locations(prepared, results)
-        _write_geopackage(staging / "plan.gpkg", prepared, results, locations)
+        _write_geopackage(staging / "plan.gpkg", prepared, results, locations, kpis)
         locations.drop(columns="geometry").to_csv(staging / "plan.csv", index=False, float_format="%.6f")
         (staging / "kpis.json").write_text(json.dumps(_json_safe(kpis), indent=2) + "\n")
         for name in PLAN_FILES:
@@ -114,12 +119,45 @@ def bases_layer(prepared: PreparedScenario) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["easting"], table["northing"]), crs=BNG)
 
 
+def plan_settings(prepared: PreparedScenario, kpis: dict) -> dict:
+    """What ``hubplan evaluate`` needs to re-run the plan's response model on other points.
+
+    Network (source and fingerprint, checked on load), blue-light speed factor,
+    mobilisation delay, targets, each base's reach, the shifts' hours and busy fractions.
+    """
+    scenario = prepared.scenario
+    return {
+        "format_version": PLAN_FORMAT_VERSION,
+        "scenario": scenario.name,
+        "scenario_path": kpis["assumptions"]["scenario_path"],
+        "network_source": scenario.network.source,
+        "network_name": prepared.network.name,
+        "network_fingerprint": prepared.network.fingerprint,
+        "speed_factor": scenario.network.speed_factor,
+        "max_snap_m": scenario.network.max_snap_m,
+        "mobilisation_s": scenario.response.mobilisation_s,
+        "target_grade1_s": 60.0 * scenario.response.target_grade1_min,
+        "target_grade2_s": 60.0 * scenario.response.target_grade2_min,
+        "max_base_travel_s": {
+            base.name: float(limit) for base, limit in zip(scenario.bases, prepared.max_base_travel_s, strict=True)
+        },
+        "shifts": [
+            {"name": s.name, "start_hour": s.start_hour, "end_hour": s.end_hour}
+            for s in prepared.demand.shifts
+            if s.name in scenario.shift_names
+        ],
+        "busy_fraction_by_shift": kpis["busy_fraction_by_shift"],
+    }
+
+
 def _write_geopackage(
-    path: Path, prepared: PreparedScenario, results: list[ShiftResult], locations: gpd.GeoDataFrame
+    path: Path, prepared: PreparedScenario, results: list[ShiftResult], locations: gpd.GeoDataFrame, kpis: dict
 ) -> None:
     bases_layer(prepared).to_file(path, layer="bases", driver="GPKG")
     locations.to_file(path, layer="deployment_locations", driver="GPKG")
     demand_layer(prepared, results).to_file(path, layer="demand", driver="GPKG")
+    settings = pd.DataFrame({"key": ["plan"], "value": [json.dumps(_json_safe(plan_settings(prepared, kpis)))]})
+    pyogrio.write_dataframe(settings, path, layer=SETTINGS_LAYER, driver="GPKG")
 
 
 def _json_safe(value: object) -> object:

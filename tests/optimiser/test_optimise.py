@@ -35,7 +35,17 @@ def small_plan(tmp_path_factory) -> Path:
 def test_optimise_writes_the_three_files(small_plan):
     assert sorted(p.name for p in small_plan.iterdir()) == ["kpis.json", "plan.csv", "plan.gpkg"]
     layers = {name for name, _ in pyogrio.list_layers(small_plan / "plan.gpkg")}
-    assert layers == {"bases", "deployment_locations", "demand"}
+    assert layers == {"bases", "deployment_locations", "demand", "settings"}
+
+
+def test_plan_records_the_settings_evaluate_needs(small_plan):
+    settings = pyogrio.read_dataframe(small_plan / "plan.gpkg", layer="settings")
+    plan = json.loads(settings.loc[settings["key"] == "plan", "value"].iloc[0])
+    assert plan["format_version"] == 1
+    assert plan["target_grade1_s"] == 900.0 and plan["target_grade2_s"] == 3600.0
+    assert set(plan["max_base_travel_s"]) == {"Stafford", "Burton"}
+    assert [s["name"] for s in plan["shifts"]] == ["early", "late", "night"]
+    assert len(plan["network_fingerprint"]) > 0
 
 
 def test_each_base_gets_its_locations_in_every_shift(small_plan):

@@ -1,0 +1,134 @@
+"""The short markdown report of ``hubplan evaluate``: headline tables and every assumption behind them."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from geodata.incident_stream import IncidentFileInfo
+from optimiser.plan_input import PlanForEvaluation
+
+GRADE_NAMES = {1: "Grade 1", 2: "Grade 2", 3: "Grade 3"}
+
+
+def summary_markdown(
+    tables: dict[str, pd.DataFrame],
+    bad_rows: pd.DataFrame,
+    *,
+    plan: PlanForEvaluation,
+    info: IncidentFileInfo,
+    incidents: int,
+    untimed_shift: str,
+    note: str | None,
+) -> str:
+    """The report: what was scored against what, by grade, base, local authority and shift, bad rows, caveats."""
+    settings = plan.settings
+    lines = [
+        f"# Evaluation of {info.path} against plan {settings['scenario']}",
+        "",
+        f"- Plan: `{plan.path}` (network {settings['network_name']}; blue-light speed factor "
+        f"{settings['speed_factor']:g}; mobilisation {settings['mobilisation_s']:g} s)",
+        f"- Incidents scored: {incidents:,}; bad rows not scored: {_bad_total(bad_rows):,}",
+        f"- Input schema: {info.schema}; location from {info.location_form}; grades from {info.grade_source}",
+    ]
+    if not info.has_time_of_day:
+        lines.append(
+            f"- The file has no time of day: every incident is scored against the plan's **{untimed_shift}** shift "
+            "(--untimed-shift), and hour and weekday summaries are 'unknown'."
+        )
+    if note:
+        lines.append(f"- {note}")
+    lines += [
+        "- Modelled, not measured: response time = mobilisation delay + blue-light road travel from the fastest "
+        "open site of the incident's shift (a deployment location or a base), assuming a car is free there. "
+        "'With busy cars' is the chance a free car is within the Grade 1 target given the shift's estimated busy "
+        "fraction (MEXCLP), not a simulation.",
+        "",
+        "## By grade",
+        "",
+        _markdown(_grade_view(tables["summary_by_grade"])),
+        "## By responding base",
+        "",
+        _markdown(_by(tables["summary_by_base"], "base")),
+        "## By local authority",
+        "",
+        _markdown(_by(tables["summary_by_local_authority"], "local_authority")),
+        "## By shift",
+        "",
+        _markdown(_by(tables["summary_by_shift"], "shift")),
+    ]
+    if "modelled_vs_actual" in tables:
+        lines += ["## Modelled against actual attendance", "", _markdown(_actual_view(tables["modelled_vs_actual"]))]
+        lines += ["The incidents where the two differ most are in largest_differences.csv.", ""]
+    lines += ["## Bad rows", ""]
+    lines.append(_markdown(bad_rows) if len(bad_rows) else "None.\n")
+    lines.append("Hour of day, weekday and month summaries are in the summary_by_*.csv files.")
+    return "\n".join(lines) + "\n"
+
+
+def _bad_total(bad_rows: pd.DataFrame) -> int:
+    return int(bad_rows["rows"].sum()) if len(bad_rows) else 0
+
+
+def _pct(value: float) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1%}"
+
+
+def _minutes(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return "beyond 8 h" if math.isinf(value) else f"{value:.1f}"
+
+
+def _grade_view(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "grade": table["grade"].map(GRADE_NAMES),
+            "incidents": table["incidents"].map("{:,}".format),
+            "within target (travel only)": table["share_within_target"].map(_pct),
+            "with busy cars": table["grade1_expected_share_with_busy_cars"].map(_pct),
+            "mean min": table["mean_response_min"].map(_minutes),
+            "median min": table["median_response_min"].map(_minutes),
+            "p90 min": table["p90_response_min"].map(_minutes),
+            "missed: no site within target": table["missed_no_site_within_target"].map("{:,}".format),
+            "missed: beyond every base's reach": table["missed_beyond_every_base_reach"].map("{:,}".format),
+        }
+    )
+
+
+def _by(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    scored = table[table["grade"].isin([1, 2])]
+    wide = scored.pivot_table(
+        index=column, columns="grade", values=["incidents", "share_within_target"], aggfunc="first"
+    )
+    view = pd.DataFrame(index=wide.index)
+    for grade in (1, 2):
+        if ("incidents", grade) in wide.columns:
+            view[f"Grade {grade} incidents"] = wide[("incidents", grade)].fillna(0).astype(int).map("{:,}".format)
+            view[f"Grade {grade} within target"] = wide[("share_within_target", grade)].map(_pct)
+    return view.reset_index()
+
+
+def _actual_view(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "base": table["base"],
+            "grade": table["grade"].map(GRADE_NAMES),
+            "incidents": table["incidents_with_actual"].map("{:,}".format),
+            "modelled mean min": table["modelled_mean_min"].map(_minutes),
+            "actual mean min": table["actual_mean_min"].map(_minutes),
+            "modelled within": table["modelled_share_within_target"].map(_pct),
+            "actual within": table["actual_share_within_target"].map(_pct),
+            "median modelled - actual min": table["median_difference_min"].map(_minutes),
+        }
+    )
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    header = "| " + " | ".join(str(c) for c in table.columns) + " |"
+    lines = [header, "|" + "---|" * len(table.columns)]
+    lines += [
+        "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in table.itertuples(index=False)
+    ]
+    return "\n".join(lines) + "\n"

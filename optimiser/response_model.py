@@ -1,0 +1,184 @@
+"""A plan's response model as per-node lookup tables, so millions of incidents cost array indexing.
+
+For each shift, one multi-source Dijkstra from every open site (that shift's
+deployment locations and every base) gives, for every road node, the
+fastest blue-light travel time and which site it comes from. Response time =
+the plan's mobilisation delay + that travel time, as in the optimiser. Also
+per node: how many open sites are within the Grade 1 target (for the chance
+a free car is within target when cars are busy, ``1 - q**count``), whether
+the node lies beyond every base's reach (no deployment location may be
+placed near it), and its local authority.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.sparse.csgraph import dijkstra
+
+from geodata import embedded
+from geodata.crs import BNG
+from geodata.errors import InputDataError
+from geodata.matrix import nearest_nodes, nearest_origin
+from geodata.network import RoadNetwork
+from optimiser.networks import load_network
+from optimiser.plan_input import PlanForEvaluation
+
+log = logging.getLogger(__name__)
+
+#: Local authority label of nodes outside every Staffordshire local authority.
+OUTSIDE = "outside the force area"
+
+
+@dataclass(frozen=True, eq=False)
+class ShiftLookup:
+    """Per road node, for one shift.
+
+    Attributes
+    ----------
+    travel_s
+        Blue-light travel time from the nearest open site, seconds (``inf`` if none reaches).
+    site
+        Row of :attr:`ResponseModel.sites` of that site, -1 if none.
+    grade1_site_count
+        Open sites whose response time (mobilisation included) is within the Grade 1 target.
+    """
+
+    shift: str
+    travel_s: np.ndarray
+    site: np.ndarray
+    grade1_site_count: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class ResponseModel:
+    """Everything needed to score an incident at a road node in a shift.
+
+    Attributes
+    ----------
+    sites
+        ``site_id, kind ("location" or "base"), base, shift ("" for bases), node`` per open site.
+    beyond_base_reach
+        Per node: beyond every base's reach (normal driving), so no deployment location could serve it nearby.
+    local_authority
+        Per node: local authority name (:data:`OUTSIDE` when outside all).
+    """
+
+    plan: PlanForEvaluation
+    network: RoadNetwork
+    sites: pd.DataFrame
+    shifts: dict[str, ShiftLookup]
+    beyond_base_reach: np.ndarray
+    local_authority: np.ndarray
+    busy_fraction: dict[str, float]
+
+    @property
+    def mobilisation_s(self) -> float:
+        """Dispatch-to-wheels-rolling delay, seconds."""
+        return float(self.plan.settings["mobilisation_s"])
+
+
+def build_response_model(plan: PlanForEvaluation) -> ResponseModel:
+    """Load the plan's network (checking it is the one the plan was made with) and build every lookup."""
+    settings = plan.settings
+    network = load_network(settings["network_source"])
+    if network.fingerprint != settings["network_fingerprint"]:
+        raise InputDataError(
+            f"was made on a different road network than {settings['network_source']!r} gives now (fingerprints "
+            "differ); re-run hubplan optimise on the current network",
+            source=str(plan.path),
+        )
+    fast = network.with_speed_factor(float(settings["speed_factor"]))
+    sites = _sites(plan, network)
+    budget_s = plan.target_s(1) - float(settings["mobilisation_s"])
+    shifts = {}
+    for shift in (s.name for s in plan.shifts):
+        open_rows = np.flatnonzero((sites["shift"] == shift) | (sites["kind"] == "base"))
+        shifts[shift] = shift_lookup(fast, shift, sites["node"].to_numpy(), open_rows, budget_s)
+    return ResponseModel(
+        plan=plan,
+        network=network,
+        sites=sites,
+        shifts=shifts,
+        beyond_base_reach=_beyond_base_reach(plan, network),
+        local_authority=_local_authority(network),
+        busy_fraction={k: float(v) for k, v in settings.get("busy_fraction_by_shift", {}).items()},
+    )
+
+
+def shift_lookup(
+    network: RoadNetwork, shift: str, site_nodes: np.ndarray, open_rows: np.ndarray, budget_s: float
+) -> ShiftLookup:
+    """The lookup of one shift: nearest open site of every node, and open sites within ``budget_s`` of it.
+
+    Parameters
+    ----------
+    network
+        The network with blue-light times.
+    site_nodes
+        Road node of every site (all shifts).
+    open_rows
+        The sites open in this shift (rows of ``site_nodes``).
+    budget_s
+        Grade 1 target minus the mobilisation delay, seconds.
+    """
+    travel_s, position = nearest_origin(network, site_nodes[open_rows])
+    site = np.where(position >= 0, open_rows[np.maximum(position, 0)], -1)
+    return ShiftLookup(shift, travel_s, site, _count_within(network, site_nodes[open_rows], budget_s))
+
+
+def _sites(plan: PlanForEvaluation, network: RoadNetwork) -> pd.DataFrame:
+    locations = pd.DataFrame(
+        {
+            "site_id": plan.locations["location_id"].astype(str),
+            "name": plan.locations["name"].astype(str),
+            "kind": "location",
+            "base": plan.locations["base"].astype(str),
+            "shift": plan.locations["shift"].astype(str),
+            "x_m": plan.locations["x_m"],
+            "y_m": plan.locations["y_m"],
+        }
+    )
+    bases = pd.DataFrame(
+        {
+            "site_id": plan.bases["name"].astype(str),
+            "name": plan.bases["name"].astype(str),
+            "kind": "base",
+            "base": plan.bases["name"].astype(str),
+            "shift": "",
+            "x_m": plan.bases["x_m"],
+            "y_m": plan.bases["y_m"],
+        }
+    )
+    sites = pd.concat([locations, bases], ignore_index=True)
+    sites["node"], _ = nearest_nodes(network, sites["x_m"].to_numpy(float), sites["y_m"].to_numpy(float))
+    return sites
+
+
+def _count_within(network: RoadNetwork, nodes: np.ndarray, budget_s: float) -> np.ndarray:
+    """Number of ``nodes`` (sites) within ``budget_s`` of every road node."""
+    if nodes.size == 0 or budget_s < 0:
+        return np.zeros(network.n_nodes, dtype=np.int16)
+    times = dijkstra(network.csgraph, directed=True, indices=nodes, limit=budget_s)
+    return (np.atleast_2d(times) <= budget_s).sum(axis=0).astype(np.int16)
+
+
+def _beyond_base_reach(plan: PlanForEvaluation, network: RoadNetwork) -> np.ndarray:
+    reach_s = plan.settings["max_base_travel_s"]
+    nodes, _ = nearest_nodes(network, plan.bases["x_m"].to_numpy(float), plan.bases["y_m"].to_numpy(float))
+    limits = np.array([float(reach_s.get(str(name), np.inf)) for name in plan.bases["name"]])
+    times = np.atleast_2d(dijkstra(network.csgraph, directed=True, indices=nodes, limit=float(limits.max())))
+    return ~(times <= limits[:, None]).any(axis=0)
+
+
+def _local_authority(network: RoadNetwork) -> np.ndarray:
+    areas = embedded.load_boundaries()
+    areas = areas[areas["kind"] != "force"][["name", "geometry"]].to_crs(BNG)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(network.x_m, network.y_m), crs=network.crs).to_crs(BNG)
+    joined = gpd.sjoin(points, areas, how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return embedded.local_authority_names(joined["name"]).fillna(OUTSIDE).to_numpy(object)
