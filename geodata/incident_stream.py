@@ -14,7 +14,9 @@ When several forms are present the first in that order is used and
 :class:`IncidentFileInfo` says so. Optional actual attendance: ``attendance_s``
 (seconds from the timestamp to the first unit arriving) or ``arrived_at`` (a
 timestamp); with both, ``attendance_s`` is used. An empty attendance cell means
-no unit attended and is not an error.
+no unit attended and is not an error. An optional ``source`` column labels
+rows (``hubplan incidents synth`` writes ``synthetic``); its values are carried
+through so that reports can say what the rows are.
 
 **police.uk street-level crime**, as downloaded: ``Crime ID, Month, Reported
 by, Falls within, Longitude, Latitude, Location, LSOA code, LSOA name, Crime
@@ -170,6 +172,8 @@ class IncidentFileInfo:
         ``"line"`` (CSV file lines, header = 1) or ``"row"`` (Parquet, 1-based).
     notes
         Choices made that a reader should know (e.g. which location form won).
+    has_source_labels
+        Whether rows carry a ``source`` label (hubplan schema only).
     """
 
     path: Path
@@ -185,6 +189,7 @@ class IncidentFileInfo:
     grade_map: Mapping[str, int] | None
     line_unit: str
     notes: tuple[str, ...] = ()
+    has_source_labels: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,8 +202,9 @@ class IncidentChunk:
         ``line`` int64, ``id`` str, ``grade`` int8 (1, 2, 3), ``timestamp``
         datetime64[ns] (local clock time; police.uk: first instant of the
         month), ``x_m``, ``y_m`` float64 (British National Grid metres),
-        ``actual_response_s`` float64 (NaN when absent), and for police.uk
-        ``crime_type`` str. File order.
+        ``actual_response_s`` float64 (NaN when absent), for police.uk
+        ``crime_type`` str, and with a ``source`` column ``source`` str.
+        File order.
     rejects
         ``line`` int64, ``id`` str (as given; ``""`` when missing), ``reason``
         (one of :data:`REASONS`), ``detail`` (every problem of the row, with
@@ -360,6 +366,7 @@ def _inspect(path: Path, grade_map: Mapping[str, int] | None) -> tuple[IncidentF
         grade_map=grades,
         line_unit="line" if file_format == "csv" else "row",
         notes=notes,
+        has_source_labels=layout.has("source"),
     )
     return info, layout
 
@@ -461,7 +468,7 @@ def _roles(position: dict[str, int], schema: str, location: tuple[str, ...]) -> 
     else:
         named = {"id": "id", "grade": "grade", "timestamp": "timestamp"}
         named |= {"postcode": "postcode"} if location == ("postcode",) else dict(zip(("x", "y"), location, strict=True))
-        named |= {role: role for role in ("attendance_s", "arrived_at") if role in position}
+        named |= {role: role for role in ("attendance_s", "arrived_at", "source") if role in position}
     return {role: position[name] for role, name in named.items()}
 
 
@@ -1025,12 +1032,13 @@ class _ChunkValidator:
             "y_m": y[keep],
             "actual_response_s": actual[keep],
         }
-        if self.info.schema == POLICE_UK:
-            valid["crime_type"] = _text(self.column(table, "crime_type")).filter(pa.array(keep)).to_pandas()
+        labels = [role for role in ("crime_type", "source") if self.layout.has(role)]
+        for role in labels:
+            valid[role] = _text(self.column(table, role)).filter(pa.array(keep)).to_pandas()
         rejects = _rejects(table, line, ids, findings, rejected, batch)
         self.counts.update(rejects["reason"].value_counts().to_dict())
         self.valid_rows += int(keep.sum())
-        frame = pd.DataFrame(valid).astype({"id": "str", **({"crime_type": "str"} if "crime_type" in valid else {})})
+        frame = pd.DataFrame(valid).astype(dict.fromkeys(["id", *labels], "str"))
         return IncidentChunk(frame, rejects)
 
     def log_summary(self) -> None:

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from geodata.incident_stream import IncidentFileInfo
+from geodata.synthetic_incidents import SOURCE_LABEL as SYNTHETIC_LABEL
 from optimiser.plan_input import PlanForEvaluation
 
 GRADE_NAMES = {1: "Grade 1", 2: "Grade 2", 3: "Grade 3"}
@@ -20,7 +21,8 @@ def summary_markdown(
     info: IncidentFileInfo,
     incidents: int,
     untimed_shift: str,
-    note: str | None,
+    notes: list[str],
+    source_labels: dict[str, int] | None = None,
 ) -> str:
     """The report: what was scored against what, by grade, base, local authority and shift, bad rows, caveats."""
     settings = plan.settings
@@ -37,8 +39,7 @@ def summary_markdown(
             f"- The file has no time of day: every incident is scored against the plan's **{untimed_shift}** shift "
             "(--untimed-shift), and hour and weekday summaries are 'unknown'."
         )
-    if note:
-        lines.append(f"- {note}")
+    lines += [f"- {note}" for note in (*source_label_notes(source_labels or {}), *notes)]
     lines += [
         "- Modelled, not measured: response time = mobilisation delay + blue-light road travel from the fastest "
         "open site of the incident's shift (a deployment location or a base), assuming a car is free there. "
@@ -65,6 +66,22 @@ def summary_markdown(
     lines.append(_markdown(bad_rows) if len(bad_rows) else "None.\n")
     lines.append("Hour of day, weekday and month summaries are in the summary_by_*.csv files.")
     return "\n".join(lines) + "\n"
+
+
+def source_label_notes(labels: dict[str, int]) -> list[str]:
+    """Say what the rows are when the file labels them (``source`` column); loudest for synthetic rows."""
+    if not labels:
+        return []
+    counts = ", ".join(f"{name or '(empty)'} {count:,}" for name, count in sorted(labels.items()))
+    notes = [f"Rows by source label: {counts}."]
+    synthetic = labels.get(SYNTHETIC_LABEL, 0)
+    if synthetic:
+        notes.append(
+            f"**{synthetic:,} incidents are SYNTHETIC** (made by `hubplan incidents synth`), not police records: "
+            "their times, places, grades and any 'actual' attendance times are generated, so nothing here is a "
+            "measured result."
+        )
+    return notes
 
 
 def _bad_total(bad_rows: pd.DataFrame) -> int:

@@ -31,6 +31,10 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 UNKNOWN = "unknown"
 
 
+#: Input columns copied to the per-incident output when the file has them.
+PASSED_THROUGH = ("crime_type", "source")
+
+
 def hour_to_shift(model: ResponseModel) -> np.ndarray:
     """Shift name of each hour 0..23."""
     table = np.empty(24, dtype=object)
@@ -55,6 +59,9 @@ def score_chunk(
     untimed_shift: str,
 ) -> pd.DataFrame:
     """Score the rows of one chunk (``id, line, grade, timestamp, x_m, y_m, actual_response_s``).
+
+    The chunk's ``crime_type`` (police.uk) and ``source`` (row label, e.g.
+    ``synthetic``) columns, when present, are copied to the output.
 
     Parameters
     ----------
@@ -110,6 +117,9 @@ def score_chunk(
             "modelled_minus_actual_s": (np.where(reached, response_s, np.nan) - actual_s).round(1),
         }
     )
+    for label in PASSED_THROUGH:
+        if label in valid.columns:
+            frame[label] = valid[label].to_numpy(object)
     return frame
 
 

@@ -103,6 +103,22 @@ def test_several_location_forms_prefer_easting_northing(tmp_path: Path) -> None:
     assert rejects.empty and valid[["x_m", "y_m"]].iloc[0].tolist() == [STAFFORD_E, STAFFORD_N]
 
 
+def test_source_labels_are_carried_with_the_valid_rows(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "id,grade,timestamp,easting,northing,Source\n"
+        f"A,1,2018-06-01T10:00,{STAFFORD_E},{STAFFORD_N},synthetic\n"
+        f"B,2,2018-06-01T11:00,{STAFFORD_E},{STAFFORD_N},\n"
+        f"C,9,2018-06-01T12:00,{STAFFORD_E},{STAFFORD_N},synthetic\n",
+    )
+    assert inspect_incident_file(path).has_source_labels
+    valid, rejects = read_all(path, chunk_rows=2)
+    assert valid[["id", "source"]].values.tolist() == [["A", "synthetic"], ["B", ""]]
+    assert rejects["id"].tolist() == ["C"]
+    assert not inspect_incident_file(EASTING_NORTHING).has_source_labels
+    assert "source" not in read_all(EASTING_NORTHING)[0].columns
+
+
 def test_longitude_latitude_names_are_lon_lat(tmp_path: Path) -> None:
     path = write(tmp_path, "id,grade,timestamp,longitude,latitude,postcode\nA,1,2018-06-01T10:00,-2.1175,52.8066,\n")
     assert inspect_incident_file(path).location_form == "lon,lat"

@@ -202,3 +202,16 @@ def test_local_authorities_are_named_as_in_the_plan_kpis(model, plan_path):
     names = set(np.unique(model.local_authority))
     assert names - {OUTSIDE} == set(kpis["grade1"]["by_local_authority"])
     assert "Stoke-on-Trent" in names
+
+
+def test_synthetic_incidents_end_to_end_are_labelled_in_every_output(plan_path, tmp_path, capsys):
+    incidents = tmp_path / "synthetic.csv"
+    assert main(["incidents", "synth", "--year", "2018", "--n", "300", "--seed", "3", "--out", str(incidents)]) == 0
+    out = tmp_path / "out"
+    assert main(["evaluate", "--plan", str(plan_path), "--incidents", str(incidents), "--out", str(out)]) == 0
+    assert "300 incidents are labelled synthetic" in " ".join(capsys.readouterr().out.split())
+    scored = pd.read_parquet(out / "incidents.parquet")
+    assert len(scored) == 300 and set(scored["source"]) == {"synthetic"}
+    summary = (out / "summary.md").read_text()
+    assert "Rows by source label: synthetic 300." in summary
+    assert "**300 incidents are SYNTHETIC**" in summary
