@@ -33,7 +33,7 @@ from branca.element import Element, Figure
 from folium.template import Template
 
 from maps import layers, style
-from maps.data import ReportDataError
+from maps.data import ReportDataError, frame_problems
 from maps.elements import NO_BOUNDS, HtmlControl, HtmlPopup, HtmlTooltip
 from maps.report import CSS as REPORT_CSS
 from maps.report import OFFLINE_CSS, OFFLINE_JS
@@ -247,30 +247,7 @@ class ComparisonPageData:
 
 
 def _frame_problems(name: str, frame: object) -> list[str]:
-    """Problems of one input frame: not a GeoDataFrame, missing columns, no or geographic CRS, non-points."""
-    if not isinstance(frame, gpd.GeoDataFrame) or not _has_geometry(frame):
-        return [f"{name}: expected a GeoDataFrame with a geometry column, got {type(frame).__name__}"]
-    problems = []
-    missing = [column for column in REQUIRED_COLUMNS[name] if column not in frame.columns]
-    if missing:
-        problems.append(f"{name}: missing columns {missing}; it has {list(frame.columns)}")
-    if frame.crs is None:
-        problems.append(f"{name}: has no CRS; label it with .set_crs('EPSG:27700')")
-    elif not frame.crs.is_projected:
-        problems.append(f"{name}: CRS {frame.crs.to_string()} is not projected; pass British National Grid frames")
-    if name in POINT_FRAMES and len(frame):
-        kinds = sorted(set(frame.geom_type.dropna()) - {"Point"})
-        if kinds or frame.geometry.isna().any():
-            problems.append(f"{name}: expected one point per row, found {kinds or 'missing geometries'}")
-    return problems
-
-
-def _has_geometry(frame: gpd.GeoDataFrame) -> bool:
-    try:
-        frame.geometry  # noqa: B018 (raises when the frame has no active geometry column)
-    except AttributeError:
-        return False
-    return True
+    return frame_problems(name, frame, REQUIRED_COLUMNS[name], points=name in POINT_FRAMES)
 
 
 def _scenario_problems(scenarios: tuple[ScenarioLayers, ...]) -> list[str]:

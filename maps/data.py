@@ -90,7 +90,11 @@ class ReportData:
     shifts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        problems = [problem for name in REQUIRED_COLUMNS for problem in _frame_problems(name, getattr(self, name))]
+        problems = [
+            problem
+            for name, required in REQUIRED_COLUMNS.items()
+            for problem in frame_problems(name, getattr(self, name), required)
+        ]
         if not problems:
             problems += _shift_problems(self)
         if problems:
@@ -102,18 +106,48 @@ class ReportData:
         return tuple(str(name) for name in self.bases["name"])
 
 
-def _frame_problems(name: str, frame: object) -> list[str]:
-    if not isinstance(frame, gpd.GeoDataFrame):
-        return [f"{name}: expected a GeoDataFrame, got {type(frame).__name__}"]
+def frame_problems(name: str, frame: object, required: tuple[str, ...], *, points: bool = False) -> list[str]:
+    """Problems of one input frame: not a GeoDataFrame, missing columns, no or geographic CRS, non-points.
+
+    Parameters
+    ----------
+    name
+        The frame's name in the messages.
+    frame
+        The frame given.
+    required
+        Columns it must have.
+    points
+        Whether every row must be one point (missing or other geometries are problems).
+
+    Returns
+    -------
+    list of str
+        One message per problem, each with the fix; empty when the frame is fine.
+    """
+    if not isinstance(frame, gpd.GeoDataFrame) or not _has_geometry(frame):
+        return [f"{name}: expected a GeoDataFrame with a geometry column, got {type(frame).__name__}"]
     problems = []
-    missing = [column for column in REQUIRED_COLUMNS[name] if column not in frame.columns]
+    missing = [column for column in required if column not in frame.columns]
     if missing:
         problems.append(f"{name}: missing columns {missing}; it has {list(frame.columns)}")
     if frame.crs is None:
         problems.append(f"{name}: has no CRS; label it with .set_crs('EPSG:27700')")
     elif not frame.crs.is_projected:
         problems.append(f"{name}: CRS {frame.crs.to_string()} is not projected; pass British National Grid frames")
+    if points and len(frame):
+        kinds = sorted(set(frame.geom_type.dropna()) - {"Point"})
+        if kinds or frame.geometry.isna().any():
+            problems.append(f"{name}: expected one point per row, found {kinds or 'missing geometries'}")
     return problems
+
+
+def _has_geometry(frame: gpd.GeoDataFrame) -> bool:
+    try:
+        frame.geometry  # noqa: B018 (raises when the frame has no active geometry column)
+    except AttributeError:
+        return False
+    return True
 
 
 def _shift_problems(data: ReportData) -> list[str]:

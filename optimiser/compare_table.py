@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from optimiser.markdown import markdown_header, markdown_row
 from optimiser.scenario import Scenario
 
 SHARE, MINUTES, COUNT, TEXT, FRACTION = "share", "min", "count", "text", "fraction"
@@ -176,13 +177,8 @@ def _change(first: object, other: object, unit: str) -> str:
 def markdown_table(text: pd.DataFrame) -> str:
     """A GitHub-flavoured markdown table of :func:`formatted_table`, one header row per section."""
     columns = [c for c in text.columns if c != "section"]
-    lines = ["| " + " | ".join(_escape(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    lines = markdown_header(columns)
     for section, group in text.groupby("section", sort=False):
-        lines.append("| **" + _escape(str(section)) + "** |" + " |" * (len(columns) - 1))
-        for _, row in group.iterrows():
-            lines.append("| " + " | ".join(_escape(str(row[c])) for c in columns) + " |")
+        lines.append(markdown_row([f"**{section}**", *[""] * (len(columns) - 1)]))
+        lines += [markdown_row(row) for row in group[columns].itertuples(index=False)]
     return "\n".join(lines) + "\n"
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

@@ -16,19 +16,13 @@ import numpy as np
 import pandas as pd
 
 from geodata.crs import BNG
+from maps.compare import REQUIRED_COLUMNS as COMPARISON_COLUMNS
 
 log = logging.getLogger(__name__)
 
 KEYS = ["node_id", "shift"]
-DIFFERENCE_COLUMNS = (
-    "node_id",
-    "status",
-    "grade1_gained_per_year",
-    "grade1_lost_per_year",
-    "shifts_gained",
-    "shifts_lost",
-    "la_name",
-)
+#: Columns of the difference layer, as the comparison page expects them.
+DIFFERENCE_COLUMNS = COMPARISON_COLUMNS["difference"]
 
 
 def cover_difference(first: pd.DataFrame, second: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from geodata.incident_stream import IncidentFileInfo
 from geodata.synthetic_incidents import SOURCE_LABEL as SYNTHETIC_LABEL
+from optimiser.markdown import markdown_frame
 from optimiser.plan_input import PlanForEvaluation
 
 GRADE_NAMES = {1: "Grade 1", 2: "Grade 2", 3: "Grade 3"}
@@ -48,22 +49,23 @@ def summary_markdown(
         "",
         "## By grade",
         "",
-        _markdown(_grade_view(tables["summary_by_grade"])),
+        markdown_frame(_grade_view(tables["summary_by_grade"])),
         "## By responding base",
         "",
-        _markdown(_by(tables["summary_by_base"], "base")),
+        markdown_frame(_by(tables["summary_by_base"], "base")),
         "## By local authority",
         "",
-        _markdown(_by(tables["summary_by_local_authority"], "local_authority")),
+        markdown_frame(_by(tables["summary_by_local_authority"], "local_authority")),
         "## By shift",
         "",
-        _markdown(_by(tables["summary_by_shift"], "shift")),
+        markdown_frame(_by(tables["summary_by_shift"], "shift")),
     ]
     if "modelled_vs_actual" in tables:
-        lines += ["## Modelled against actual attendance", "", _markdown(_actual_view(tables["modelled_vs_actual"]))]
+        actual = markdown_frame(_actual_view(tables["modelled_vs_actual"]))
+        lines += ["## Modelled against actual attendance", "", actual]
         lines += ["The incidents where the two differ most are in largest_differences.csv.", ""]
     lines += ["## Bad rows", ""]
-    lines.append(_markdown(bad_rows) if len(bad_rows) else "None.\n")
+    lines.append(markdown_frame(bad_rows) if len(bad_rows) else "None.\n")
     lines.append("Hour of day, weekday and month summaries are in the summary_by_*.csv files.")
     return "\n".join(lines) + "\n"
 
@@ -140,12 +142,3 @@ def _actual_view(table: pd.DataFrame) -> pd.DataFrame:
             "median modelled - actual min": table["median_difference_min"].map(_minutes),
         }
     )
-
-
-def _markdown(table: pd.DataFrame) -> str:
-    header = "| " + " | ".join(str(c) for c in table.columns) + " |"
-    lines = [header, "|" + "---|" * len(table.columns)]
-    lines += [
-        "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in table.itertuples(index=False)
-    ]
-    return "\n".join(lines) + "\n"
