@@ -98,6 +98,8 @@ def score_chunk(
             "hour": timestamp.dt.hour.to_numpy() if timed else np.full(n, -1),
             "easting": valid["x_m"].to_numpy(float).round(1),
             "northing": valid["y_m"].to_numpy(float).round(1),
+            "snapped_easting": model.network.x_m[node].round(1),
+            "snapped_northing": model.network.y_m[node].round(1),
             "snap_m": snap_m.round(1),
             "local_authority": model.local_authority[node],
             "responding_site": np.where(reached, sites["site_id"].to_numpy(object)[site], ""),

@@ -70,7 +70,11 @@ def test_every_incident_is_scored_with_the_fastest_open_site_of_its_shift(plan_p
     assert len(scored) == 3 * len(PLACES)
     assert (scored["shift"] == scored["hour"].map({3: "night", 10: "early", 18: "late"})).all()
     fast = model.network.with_speed_factor(float(model.plan.settings["speed_factor"]))
-    node, _ = nearest_nodes(model.network, scored["easting"].to_numpy(), scored["northing"].to_numpy())
+    node, snap_m = nearest_nodes(model.network, scored["easting"].to_numpy(), scored["northing"].to_numpy())
+    np.testing.assert_allclose(scored["snapped_easting"], model.network.x_m[node], atol=0.05)
+    np.testing.assert_allclose(scored["snapped_northing"], model.network.y_m[node], atol=0.05)
+    gap_m = np.hypot(scored["snapped_easting"] - scored["easting"], scored["snapped_northing"] - scored["northing"])
+    np.testing.assert_allclose(scored["snap_m"], gap_m, atol=0.2)
     sites = model.sites
     for row, incident_node in zip(scored.itertuples(), node, strict=True):
         open_sites = sites[(sites["shift"] == row.shift) | (sites["kind"] == "base")]
