@@ -11,7 +11,10 @@ is checked (so a bad value gets the same message as in a file):
   ``bases.NAME.max_travel_min`` (or another base key), or ``SECTION.KEY`` for
   the ``[network]``, ``[demand]``, ``[candidates]``, ``[response]`` and
   ``[solver]`` tables. VALUE is read as a TOML value (``3``, ``1.1``,
-  ``true``), or as text when it is not one (``cp-sat``).
+  ``true``), or as text when it is not one (``cp-sat``). Setting a shift's
+  ``units`` below its ``locations`` (without setting ``locations`` too)
+  lowers the locations to the units, since each location holds a car; the
+  outputs say so.
 * ``--drop-base NAME``.
 
 They are applied in that order: additions, then settings, then removals.
@@ -73,8 +76,11 @@ def apply_overrides(raw: dict[str, Any], overrides: Overrides) -> tuple[dict[str
     result.setdefault("bases", [])
     problems: list[str] = []
     notes = [note for text in overrides.add_bases for note in _add_base(result, text, problems)]
+    staffing_set: set[tuple[str, str, str]] = set()
     for text in overrides.sets:
-        _set(result, text, problems)
+        staffing_set |= _set(result, text, problems)
+    if not problems:
+        notes += _fit_locations_to_units(result, staffing_set)
     for name in overrides.drop_bases:
         _drop_base(result, name, problems)
     if problems:
@@ -143,21 +149,41 @@ def _smallest_staffing(raw: dict[str, Any]) -> dict[str, dict[str, int]]:
     return staffing
 
 
-def _set(raw: dict[str, Any], text: str, problems: list[str]) -> None:
+def _fit_locations_to_units(raw: dict[str, Any], staffing_set: set[tuple[str, str, str]]) -> list[str]:
+    """Lower locations to units where ``--set`` lowered the units alone; a note for each."""
+    notes = []
+    for base_name, shift, key in sorted(staffing_set):
+        if key != "units" or (base_name, shift, "locations") in staffing_set:
+            continue
+        base = next(b for b in raw["bases"] if isinstance(b, dict) and b.get("name") == base_name)
+        staffing = base["shifts"][shift]
+        units, locations = staffing.get("units"), staffing.get("locations")
+        if isinstance(units, int) and isinstance(locations, int) and 0 <= units < locations:
+            staffing["locations"] = units
+            notes.append(
+                f"bases.{base_name}.{shift}: deployment locations lowered from {locations} to {units} to match "
+                f"the {units} cars set (each location holds a car); --set bases.{base_name}.{shift}.locations=N "
+                "to choose"
+            )
+    return notes
+
+
+def _set(raw: dict[str, Any], text: str, problems: list[str]) -> set[tuple[str, str, str]]:
+    """Apply one ``--set``; returns ``{(base, shift, "units" or "locations")}`` when it set a base's staffing."""
     option = f"--set {text}"
     key, separator, value_text = text.partition("=")
     parts = [part.strip() for part in key.split(".")]
     if not (separator and all(parts) and value_text.strip()):
         problems.append(f"{option}: give KEY=VALUE, e.g. bases.Burton.night.units=3 or response.mobilisation_s=90")
-        return
+        return set()
     value = parse_value(value_text)
     if parts[0] == "bases":
-        _set_base(raw, parts[1:], value, option, problems)
+        return _set_base(raw, parts[1:], value, option, problems)
     elif parts[0] in SECTIONS and len(parts) == 2:
         valid = tuple(f.name for f in fields(SECTIONS[parts[0]]))
         if parts[1] not in valid:
             problems.append(f"{option}: [{parts[0]}] has no key {parts[1]!r}; valid keys: {', '.join(valid)}")
-            return
+            return set()
         section = raw.setdefault(parts[0], {})
         section[parts[1]] = value
     elif parts == ["description"]:
@@ -168,32 +194,36 @@ def _set(raw: dict[str, Any], text: str, problems: list[str]) -> None:
             f"{option}: unknown setting {key!r}; valid: bases.NAME.SHIFT.units, bases.NAME.SHIFT.locations, "
             f"bases.NAME.KEY ({', '.join(BASE_KEYS)}), {tables}, description"
         )
+    return set()
 
 
-def _set_base(raw: dict[str, Any], parts: list[str], value: Any, option: str, problems: list[str]) -> None:
+def _set_base(
+    raw: dict[str, Any], parts: list[str], value: Any, option: str, problems: list[str]
+) -> set[tuple[str, str, str]]:
     if len(parts) < 2:
         problems.append(f"{option}: name a base and a key, e.g. bases.Burton.night.units=3")
-        return
+        return set()
     base = _find_base(raw, parts[0], option, problems)
     if base is None:
-        return
+        return set()
     rest = parts[1:]
     if rest[0] == "shifts":
         rest = rest[1:]
     if len(rest) == 1 and rest[0] in BASE_KEYS:
         base[rest[0]] = value
-        return
+        return set()
     if len(rest) != 2 or rest[0] not in SHIFT_NAMES or rest[1] not in STAFFING_KEYS:
         problems.append(
             f"{option}: base {parts[0]!r} has no setting {'.'.join(parts[1:])!r}; valid: SHIFT.units or "
             f"SHIFT.locations with SHIFT one of {', '.join(SHIFT_NAMES)}, or one of {', '.join(BASE_KEYS)}"
         )
-        return
+        return set()
     shifts = base.setdefault("shifts", {})
     if not isinstance(shifts, dict) or not isinstance(shifts.setdefault(rest[0], {}), dict):
         problems.append(f"{option}: base {parts[0]!r} has a malformed [shifts] table in its file")
-        return
+        return set()
     shifts[rest[0]][rest[1]] = value
+    return {(parts[0], rest[0], rest[1])}
 
 
 def _drop_base(raw: dict[str, Any], name: str, problems: list[str]) -> None:

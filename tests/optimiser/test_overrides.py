@@ -42,6 +42,26 @@ def test_set_changes_only_the_named_staffing(hubs):
     assert "--set bases.Burton.night.units=8" in variant.description
 
 
+def test_fewer_cars_than_locations_lowers_the_locations_and_says_so(hubs):
+    variant, notes = load_variant(HUBS, Overrides(sets=("bases.Burton.night.units=3",)))
+    assert bases_by_name(variant)["Burton"].shifts["night"] == ShiftStaffing(units=3, locations=3)
+    before = bases_by_name(hubs)["Burton"].shifts["night"].locations
+    assert notes == [
+        f"bases.Burton.night: deployment locations lowered from {before} to 3 to match the 3 cars set (each "
+        "location holds a car); --set bases.Burton.night.locations=N to choose"
+    ]
+    assert bases_by_name(variant)["Burton"].shifts["late"] == bases_by_name(hubs)["Burton"].shifts["late"]
+
+
+def test_locations_set_with_the_units_are_kept_or_refused():
+    variant, notes = load_variant(
+        HUBS, Overrides(sets=("bases.Burton.night.units=3", "bases.Burton.night.locations=2"))
+    )
+    assert bases_by_name(variant)["Burton"].shifts["night"] == ShiftStaffing(units=3, locations=2) and notes == []
+    with pytest.raises(InputDataError, match="got units=3, locations=5"):
+        load_variant(HUBS, Overrides(sets=("bases.Burton.night.units=3", "bases.Burton.night.locations=5")))
+
+
 def test_set_section_key_changes_only_that_key(hubs):
     variant, _ = load_variant(HUBS, Overrides(sets=("response.mobilisation_s=90", "solver.solver=cp-sat")))
     assert variant.response == replace(hubs.response, mobilisation_s=90)
