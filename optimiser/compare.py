@@ -261,6 +261,15 @@ def _markdown(compared: list[_Compared], text: pd.DataFrame, totals: dict[str, f
     lines += [f"- {note}" for item in compared for note in item.notes]
     lines += ["", markdown_table(text), "## Notes", ""]
     lines += [f"- {note}" for note in (*NOTES, _difference_note(compared, totals))]
+    if request.target_grade1 is not None:
+        measures = sorted({item.tradeoff.measure for item in compared if item.tradeoff is not None})
+        lines.append(
+            f"- Fewest locations for Grade 1 >= {request.target_grade1:.0%}: a set-covering MIP per shift, the "
+            "solver choosing how many each base gets (at most one per car on duty); measured like each "
+            f"scenario's objective ({', '.join(measures)}; 'expected' = with busy cars, every cover level counted "
+            "in the share shown). 'no' means the target cannot be reached with every car at a location; the count "
+            "is then the fewest locations giving the best share."
+        )
     if request.sweep_points > 0:
         lines.append(
             "- tradeoff.png: Grade 1 cover (all shifts pooled) for each total of deployment locations per shift, "

@@ -15,7 +15,11 @@ the points come from the greedy and 1-swap heuristic of
 :func:`models.budget.greedy_coverage_curve` instead: lower bounds on the best
 plan at each count, without a proven gap, so the configured scenario (a MIP
 optimum) can sit slightly above the curve. :attr:`Tradeoff.method` records
-which. The target answer (``--target-grade1``) is always a MIP solve.
+which. The target answer (``--target-grade1``) is always a MIP solve, measured like
+the scenario's objective; with expected cover it counts enough cover levels
+(:func:`target_cover_levels`) that the MIP's cap on expected cover does not
+make a reachable target look out of reach, and it reports the share of the
+plan it finds with every level counted, like the table.
 
 "With busy cars" is the measure of the comparison table (``kpis.json``):
 ``1 - q**c`` for demand within target of ``c`` deployment locations or bases,
@@ -28,6 +32,7 @@ and at most :data:`SWEEP_TIME_LIMIT_S` each.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -44,6 +49,8 @@ log = logging.getLogger(__name__)
 SWEEP_TIME_LIMIT_S = 30.0
 #: Relative gap of each sweep solve (unless the scenario asks for a wider one).
 SWEEP_RELATIVE_GAP = 1e-3
+#: Most cover levels counted when answering a Grade 1 target with expected cover (see :func:`target_cover_levels`).
+MAX_TARGET_LEVELS = 8
 #: The sweep runs up to this multiple of the configured number of locations (capped by the cars on duty).
 SWEEP_HEADROOM = 1.5
 
@@ -115,8 +122,14 @@ def scenario_tradeoff(solved: SolvedScenario, *, points: int, target_grade1: flo
             ]
             log.info("%s, shift %s: swept %d location counts", prepared.scenario.name, shift, counts.size)
         if target_grade1 is not None:
-            answer = solve_min_locations(instance, target_grade1, params)
-            targets[shift] = (answer.locations, answer.reached, answer.grade1_share)
+            target_params = _target_params(params, target_grade1)
+            answer = solve_min_locations(instance, target_grade1, target_params)
+            share = answer.grade1_share
+            if answer.measure == "expected":
+                total_demand = float(instance.grade1_demand.sum())
+                expected_demand = answer.plan.coverage.grade1_expected_demand(busy, levels=None)
+                share = expected_demand / total_demand if total_demand > 0 else 0.0
+            targets[shift] = (answer.locations, answer.reached, share)
             measure = answer.measure
     kpis = solved.kpis["grade1"]
     return Tradeoff(
@@ -142,6 +155,31 @@ def _sweep(instance: CoverageInstance, counts: list[int], params: CoverageParams
     if params.busy_fraction is None:
         return coverage_curve(instance, counts, params)
     return greedy_coverage_curve(instance, counts, params)
+
+
+def target_cover_levels(busy_fraction: float, target_share: float, at_least: int) -> int:
+    """Cover levels ``K`` for a target with expected cover: enough that the cap ``1 - q**K`` is not what binds.
+
+    The expected-cover MIP counts at most ``K`` sites within target of each
+    node, so no plan can score above ``1 - q**K`` (0.918 for ``q = 0.434``
+    and ``K = 3``) although the uncounted levels are real cover. ``K`` is the
+    smallest with ``q**K <= (1 - target) / 2`` (half the allowed shortfall),
+    at least ``at_least`` and at most :data:`MAX_TARGET_LEVELS`.
+    """
+    if not 0.0 < busy_fraction < 1.0:
+        return at_least
+    headroom = (1.0 - target_share) / 2.0
+    if headroom <= 0.0:
+        return max(at_least, MAX_TARGET_LEVELS)
+    needed = math.ceil(math.log(headroom) / math.log(busy_fraction))
+    return max(at_least, min(needed, MAX_TARGET_LEVELS))
+
+
+def _target_params(params: CoverageParams, target_share: float) -> CoverageParams:
+    if params.busy_fraction is None:
+        return params
+    levels = target_cover_levels(params.busy_fraction, target_share, params.expected_cover_levels)
+    return replace(params, expected_cover_levels=levels)
 
 
 def sweep_method(params: CoverageParams) -> str:
