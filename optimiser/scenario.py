@@ -167,6 +167,7 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<memory>", folder:
     bases = tuple(_base(item, i, problems) for i, item in enumerate(raw.get("bases", [])))
     if not bases:
         problems.append("bases: at least one [[bases]] entry is needed")
+    _check_same_shifts(raw.get("bases", []), problems)
     _check_values(sections, bases, problems)
     if problems:
         raise InputDataError("is not a valid scenario", source=source, problems=problems)
@@ -301,9 +302,18 @@ def _check_bases(bases: tuple[BaseSpec, ...], problems: list[str]) -> None:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         problems.append(f"bases: names must be unique; repeated: {', '.join(duplicates)}")
-    staffed = [set(base.shifts) for base in bases if base.shifts]
-    if staffed and any(s != staffed[0] for s in staffed):
-        problems.append("bases: every base must list the same shifts")
+
+
+def _check_same_shifts(items: Any, problems: list[str]) -> None:
+    """Every base names the same shifts (as written, so a bad staffing value is not reported twice)."""
+    declared = {
+        str(item.get("name", index)): sorted(item["shifts"])
+        for index, item in enumerate(items if isinstance(items, list) else [])
+        if isinstance(item, dict) and isinstance(item.get("shifts"), dict) and item["shifts"]
+    }
+    if len({tuple(names) for names in declared.values()}) > 1:
+        listing = "; ".join(f"{name}: {', '.join(names)}" for name, names in declared.items())
+        problems.append(f"bases: every base must list the same shifts; got {listing}")
 
 
 def _resolve_paths(sections: dict[str, Any], folder: Path | None) -> dict[str, Any]:

@@ -73,3 +73,14 @@ def test_invalid_toml_names_the_file(tmp_path):
     path.write_text("name = \n")
     with pytest.raises(InputDataError, match="broken.toml: is not valid TOML"):
         load_scenario(path)
+
+
+def test_bases_with_different_shifts_are_listed_but_a_bad_staffing_is_reported_once():
+    raw = minimal()
+    raw["bases"].append({"name": "Burton", "postcode": "DE14 1AA", "shifts": {"late": {"units": 1, "locations": 1}}})
+    with pytest.raises(InputDataError, match="every base must list the same shifts; got Stafford: early; Burton: late"):
+        scenario_from_dict(raw)
+    raw["bases"][1]["shifts"] = {"early": {"units": 1, "locations": 3}}
+    with pytest.raises(InputDataError) as caught:
+        scenario_from_dict(raw)
+    assert "0 <= locations <= units" in str(caught.value) and "same shifts" not in str(caught.value)
