@@ -170,8 +170,9 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         )
         totals = difference_totals(difference)
         chart = _chart(compared, request.target_grade1)
+        notes = _notes(compared, totals, request)
         table.to_csv(staging / "comparison.csv", index=False)
-        (staging / "comparison.md").write_text(_markdown(compared, text, totals, request))
+        (staging / "comparison.md").write_text(_markdown(compared, text, notes))
         if chart is not None:
             (staging / "tradeoff.png").write_bytes(chart)
         page = ComparisonPageData(
@@ -181,7 +182,7 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
             boundaries=embedded.load_boundaries(),
             table=text,
             chart_png=chart,
-            notes=[*NOTES, _difference_note(compared, totals), *(n for item in compared for n in item.notes)],
+            notes=[*notes, *(n for item in compared for n in item.notes)],
         )
         save_comparison_page(page, staging / "comparison.html")
         folders = []
@@ -255,30 +256,35 @@ def _difference_note(compared: list[_Compared], totals: dict[str, float]) -> str
     )
 
 
-def _markdown(compared: list[_Compared], text: pd.DataFrame, totals: dict[str, float], request: CompareRequest) -> str:
-    lines = [f"# Comparison: {' vs '.join(item.label for item in compared)}", ""]
-    lines += [f"- **{item.label}**: {item.definition}" for item in compared]
-    lines += [f"- {note}" for item in compared for note in item.notes]
-    lines += ["", markdown_table(text), "## Notes", ""]
-    lines += [f"- {note}" for note in (*NOTES, _difference_note(compared, totals))]
+def _notes(compared: list[_Compared], totals: dict[str, float], request: CompareRequest) -> list[str]:
+    """The caveats of ``comparison.md`` and the page: what is modelled, the difference, the target, the sweep."""
+    notes = [*NOTES, _difference_note(compared, totals)]
     if request.target_grade1 is not None:
         measures = sorted({item.tradeoff.measure for item in compared if item.tradeoff is not None})
-        lines.append(
-            f"- Fewest locations for Grade 1 >= {request.target_grade1:.0%}: a set-covering MIP per shift, the "
+        notes.append(
+            f"Fewest locations for Grade 1 >= {request.target_grade1:.0%}: a set-covering MIP per shift, the "
             "solver choosing how many each base gets (at most one per car on duty); measured like each "
             f"scenario's objective ({', '.join(measures)}; 'expected' = with busy cars, every cover level counted "
             "in the share shown). 'no' means the target cannot be reached with every car at a location; the count "
             "is then the fewest locations giving the best share."
         )
     if request.sweep_points > 0:
-        lines.append(
-            "- tradeoff.png: Grade 1 cover (all shifts pooled) for each total of deployment locations per shift, "
-            "the solver choosing how many each base gets (at most one per car on duty) to maximise the "
+        methods = "; ".join(f"{item.label} {item.tradeoff.method}" for item in compared if item.tradeoff is not None)
+        notes.append(
+            "Trade-off chart: Grade 1 cover (all shifts pooled) for each total of deployment locations per shift, "
+            "the plan choosing how many each base gets (at most one per car on duty) to maximise the "
             "scenario's objective; solid: travel only, dashed: with busy cars; the star is the scenario as "
-            "configured. Sweep method: "
-            + "; ".join(f"{item.label} {item.tradeoff.method}" for item in compared if item.tradeoff is not None)
-            + "."
+            f"configured. Sweep method: {methods}."
         )
+    return notes
+
+
+def _markdown(compared: list[_Compared], text: pd.DataFrame, notes: list[str]) -> str:
+    lines = [f"# Comparison: {' vs '.join(item.label for item in compared)}", ""]
+    lines += [f"- **{item.label}**: {item.definition}" for item in compared]
+    lines += [f"- {note}" for item in compared for note in item.notes]
+    lines += ["", markdown_table(text), "## Notes", ""]
+    lines += [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
 
 

@@ -48,7 +48,8 @@ def test_writes_every_file_and_a_plan_folder_per_scenario(compared):
         assert {p.name for p in (out / folder).iterdir()} == {"plan.gpkg", "plan.csv", "kpis.json"}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
     # small.toml optimises travel-only cover, so its sweep is solved exactly.
-    assert "Sweep method: small exact (MIP); no Burton exact (MIP)." in (out / "comparison.md").read_text()
+    for name in ("comparison.md", "comparison.html"):
+        assert "Sweep method: small exact (MIP); no Burton exact (MIP)." in (out / name).read_text()
 
 
 def test_table_has_a_column_per_scenario_and_the_variant_definition(compared):
