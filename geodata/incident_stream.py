@@ -65,7 +65,14 @@ from shapely.geometry.base import BaseGeometry
 from geodata import embedded
 from geodata.crs import BNG, lonlat_to_crs
 from geodata.errors import InputDataError
-from geodata.points import BNG_EASTING_M, BNG_NORTHING_M, GB_LAT, GB_LON
+from geodata.points import (
+    BNG_EASTING_M,
+    BNG_NORTHING_M,
+    GB_LAT,
+    GB_LON,
+    PostcodeLookup,
+    call_postcode_lookup,
+)
 from geodata.policeuk import DEFAULT_CRIME_TYPE_GRADES, check_grade_map, normalise_crime_type
 
 if TYPE_CHECKING:
@@ -73,7 +80,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PostcodeLookup = Callable[[pd.Series], pd.DataFrame]
 
 HUBPLAN, POLICE_UK = "hubplan", "police.uk"
 EASTING_NORTHING, LON_LAT, POSTCODE = "easting,northing", "lon,lat", "postcode"
@@ -915,14 +921,7 @@ def _lookup_distinct(lookup: PostcodeLookup, text: pa.Array) -> tuple[np.ndarray
     encoded = pc.dictionary_encode(text)
     every = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
     distinct = pd.Series(every[every != ""])  # empty cells are missing locations, not postcodes to look up
-    found = lookup(distinct)
-    missing = {"easting", "northing"} - set(getattr(found, "columns", ()))
-    if missing or len(found) != len(distinct):
-        raise InputDataError(
-            f"must return a DataFrame with easting, northing and one row per postcode; got {type(found).__name__} "
-            f"with {len(found)} rows and columns {list(getattr(found, 'columns', []))}",
-            source="postcode_lookup",
-        )
+    found = call_postcode_lookup(lookup, distinct)
     codes = np.cumsum(every != "")[encoded.indices.to_numpy(zero_copy_only=False)] - 1  # position in distinct
     codes[np.asarray(every == "", bool)[encoded.indices.to_numpy(zero_copy_only=False)]] = -1
     easting, northing = (np.append(found[c].to_numpy(float), np.nan)[codes] for c in ("easting", "northing"))

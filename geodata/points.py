@@ -282,7 +282,7 @@ def _postcode_coordinates(
             "postcode_lookup=geodata.embedded.lookup_postcodes, or give lon,lat or easting,northing columns"
         )
         return None
-    found = _call_lookup(postcode_lookup, postcodes)
+    found = call_postcode_lookup(postcode_lookup, postcodes)
     easting, northing = (found[c].to_numpy(dtype=float) for c in ("easting", "northing"))
     unknown = (postcodes.to_numpy() != "") & ~(np.isfinite(easting) & np.isfinite(northing))
     problems.extend(
@@ -293,8 +293,14 @@ def _postcode_coordinates(
     return easting, northing
 
 
-def _call_lookup(postcode_lookup: PostcodeLookup, postcodes: pd.Series) -> pd.DataFrame:
-    """Call the lookup and check it returned ``easting, northing`` aligned with ``postcodes``."""
+def call_postcode_lookup(postcode_lookup: PostcodeLookup, postcodes: pd.Series) -> pd.DataFrame:
+    """Call a caller's postcode lookup and check it returned ``easting, northing`` aligned with ``postcodes``.
+
+    Raises
+    ------
+    InputDataError
+        When the answer is not a frame with ``easting, northing`` and one row per postcode.
+    """
     found = postcode_lookup(postcodes)
     missing = {"easting", "northing"} - set(getattr(found, "columns", ()))
     if missing or len(found) != len(postcodes):
