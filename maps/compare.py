@@ -210,6 +210,11 @@ class ComparisonPageData:
         Assumptions and caveats, one sentence or paragraph each (plain text).
     roads
         Optional main roads (``road_class`` and a line) drawn as a light layer.
+    expected_difference
+        Optional: the same columns as ``difference`` for the cover with busy
+        cars (expected Grade 1 incidents a year reached within target), drawn
+        as a second layer. When the travel-only difference is empty, this
+        layer is the one shown when the page opens.
 
     Raises
     ------
@@ -225,6 +230,7 @@ class ComparisonPageData:
     chart_png: bytes | None = None
     notes: Sequence[str] = ()
     roads: gpd.GeoDataFrame | None = None
+    expected_difference: gpd.GeoDataFrame | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenarios", tuple(self.scenarios))
@@ -234,6 +240,12 @@ class ComparisonPageData:
             problems += _frame_problems(frame_name, getattr(self, frame_name))
         if self.roads is not None:
             problems += _frame_problems("roads", self.roads)
+        if self.expected_difference is not None:
+            problems += [
+                problem.replace("difference", "expected_difference", 1)
+                for problem in _frame_problems("difference", self.expected_difference)
+                + _status_problems(self.expected_difference)
+            ]
         problems += _status_problems(self.difference) + _table_problems(self.table)
         if self.chart_png is not None and bytes(self.chart_png[:8]) != PNG_SIGNATURE:
             problems.append("chart_png: not a PNG image; pass tradeoff_chart_png(...) or None")
@@ -244,6 +256,11 @@ class ComparisonPageData:
     def difference_label(self) -> str:
         """Layer name of the difference (plain text), e.g. ``"Grade 1 cover: B vs A"``."""
         return f"Grade 1 cover: {self.scenarios[1].name} vs {self.scenarios[0].name}"
+
+    @property
+    def expected_difference_label(self) -> str:
+        """Layer name of the difference with busy cars, e.g. ``"Grade 1 with busy cars: B vs A"``."""
+        return f"Grade 1 with busy cars: {self.scenarios[1].name} vs {self.scenarios[0].name}"
 
 
 def _frame_problems(name: str, frame: object) -> list[str]:
@@ -305,13 +322,24 @@ def build_comparison_page(data: ComparisonPageData, *, basemap: str | None = Non
     layers.add_panes(fmap)
     for k, scenario in enumerate(data.scenarios):
         fmap.add_child(scenario_layer(scenario, k, show=k == 0))
-    fmap.add_child(difference_layer(data.difference, label=data.difference_label, show=True))
+    travel_shown = len(data.difference) > 0 or data.expected_difference is None
+    fmap.add_child(difference_layer(data.difference, label=data.difference_label, show=travel_shown))
+    if data.expected_difference is not None:
+        fmap.add_child(
+            difference_layer(
+                data.expected_difference, label=data.expected_difference_label, show=not travel_shown, busy_cars=True
+            )
+        )
     fmap.add_child(layers.boundaries_layer(data.boundaries))
     if data.roads is not None:
         fmap.add_child(layers.roads_layer(data.roads))
     if basemap is not None:
         fmap.add_child(layers.basemap_layer(basemap))
-    legend = legend_html([s.name for s in data.scenarios], difference_label=data.difference_label)
+    legend = legend_html(
+        [s.name for s in data.scenarios],
+        difference_label=data.difference_label,
+        expected_label=data.expected_difference_label if data.expected_difference is not None else None,
+    )
     fmap.add_child(HtmlControl(legend, position="bottomright", class_name="hubplan-control hubplan-legend hc-legend"))
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     return fmap
@@ -616,11 +644,14 @@ class StatusPointLayer(folium.map.Layer):
         return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-def difference_layer(difference: gpd.GeoDataFrame, *, label: str, show: bool = True) -> StatusPointLayer:
+def difference_layer(
+    difference: gpd.GeoDataFrame, *, label: str, show: bool = True, busy_cars: bool = False
+) -> StatusPointLayer:
     """Demand nodes whose Grade 1 cover changes: green gained, red lost, purple mixed.
 
-    Circle area is proportional to the Grade 1 incidents a year gained plus lost;
-    larger circles are drawn first so small ones stay clickable.
+    Circle area is proportional to the Grade 1 incidents a year gained plus lost
+    (expected incidents with ``busy_cars``); larger circles are drawn first so
+    small ones stay clickable.
     """
     moved = layers.to_wgs84(difference)
     values = (moved["grade1_gained_per_year"].astype(float) + moved["grade1_lost_per_year"].astype(float)).fillna(0.0)
@@ -629,7 +660,8 @@ def difference_layer(difference: gpd.GeoDataFrame, *, label: str, show: bool = T
     for record, value in zip(moved.to_dict("records"), values, strict=True):
         radius = style.radius_px(value, largest=largest, max_px=DIFFERENCE_MAX_PX, min_px=DIFFERENCE_MIN_PX)
         point = record["geometry"]
-        rows.append([point.y, point.x, radius, str(record["status"]), difference_popup(record, label)])
+        popup = difference_popup(record, label, busy_cars=busy_cars)
+        rows.append([point.y, point.x, radius, str(record["status"]), popup])
     rows.sort(key=lambda row: -float(row[2]))
     styles = {
         status: {"color": colour, "weight": 1.2, "fillColor": colour, "fillOpacity": 0.55, "opacity": 0.95}
@@ -640,25 +672,27 @@ def difference_layer(difference: gpd.GeoDataFrame, *, label: str, show: bool = T
     )
 
 
-def difference_popup(record: Mapping[str, object], label: str) -> str:
-    """Popup HTML of one demand node of the difference layer."""
+def difference_popup(record: Mapping[str, object], label: str, *, busy_cars: bool = False) -> str:
+    """Popup HTML of one demand node of a difference layer (travel only, or with busy cars)."""
+    unit = "expected Grade 1 incidents a year" if busy_cars else "Grade 1 incidents a year"
     fields = [
-        ("Gained", _change_text(record["grade1_gained_per_year"], record["shifts_gained"])),
-        ("Lost", _change_text(record["grade1_lost_per_year"], record["shifts_lost"])),
+        ("Gained", _change_text(record["grade1_gained_per_year"], record["shifts_gained"], unit)),
+        ("Lost", _change_text(record["grade1_lost_per_year"], record["shifts_lost"], unit)),
         ("Local authority", record["la_name"]),
         ("Demand node", record["node_id"]),
     ]
     title = STATUS_TITLES.get(str(record["status"]), str(record["status"]))
-    return f"<b>{escape(title)}</b><br><small>{escape(label)} (modelled, travel only)</small>{_popup_table(fields)}"
+    measure = "with busy cars" if busy_cars else "travel only"
+    return f"<b>{escape(title)}</b><br><small>{escape(label)} (modelled, {measure})</small>{_popup_table(fields)}"
 
 
-def _change_text(per_year: object, shifts: object) -> str:
+def _change_text(per_year: object, shifts: object, unit: str) -> str:
     if not isinstance(per_year, numbers.Real) or not math.isfinite(per_year) or per_year <= 0:
         return "–"
-    return f"{float(per_year):,.1f} Grade 1 incidents a year ({_cell(shifts) or 'no shift named'})"
+    return f"{float(per_year):,.1f} {unit} ({_cell(shifts) or 'no shift named'})"
 
 
-def legend_html(scenario_names: Sequence[str], *, difference_label: str) -> str:
+def legend_html(scenario_names: Sequence[str], *, difference_label: str, expected_label: str | None = None) -> str:
     """Legend: each scenario's base and location symbols, and the difference colours (B = second, A = first)."""
     scenarios = "".join(
         f"<div>{shape_svg(style.scenario_shape(k), style.scenario_colour(k), 18, label='Ab')}"
@@ -674,8 +708,15 @@ def legend_html(scenario_names: Sequence[str], *, difference_label: str) -> str:
             ("mixed", "gained in one shift, lost in another"),
         )
     )
+    expected = (
+        f"<br><small><b>{escape(expected_label)}</b>: the same colours, for the expected Grade 1 incidents a year "
+        "reached with busy cars; circle area ∝ expected incidents gained + lost</small>"
+        if expected_label is not None
+        else ""
+    )
     return (
         "<b>Scenarios</b><br><small>large symbol: base (first letters); small: deployment location</small>"
         f"{scenarios}<b>{escape(difference_label)}</b>{statuses}"
         "<small>circle area ∝ Grade 1 incidents a year gained + lost (modelled, travel only)</small>"
+        f"{expected}"
     )

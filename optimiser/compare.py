@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -45,6 +46,9 @@ from optimiser.tradeoff import Tradeoff, scenario_tradeoff
 
 log = logging.getLogger(__name__)
 
+#: The busy-cars difference layer draws only nodes whose change (gained + lost) is at least this many expected
+#: Grade 1 incidents a year: about half the nodes change by less, together a few per cent of the change.
+EXPECTED_DRAWN_MIN_PER_YEAR = 0.01
 COMPARISON_FILES = ("comparison.csv", "comparison.md", "comparison.html", "tradeoff.png")
 NOTES = (
     "Modelled, not measured: response time = assumed mobilisation delay + road travel on the modelled network "
@@ -88,11 +92,12 @@ class CompareRequest:
 
 @dataclass(frozen=True)
 class CompareResult:
-    """Files written and the numeric comparison table."""
+    """Files written, the numeric comparison table, and the totals of the two difference layers."""
 
     files: list[Path]
     table: pd.DataFrame
     difference: dict[str, float]
+    expected_difference: dict[str, float]
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,12 +170,14 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         table = comparison_table(columns, target_grade1=request.target_grade1)
         text = formatted_table(table)
         first, second = compared[0].solved, compared[1].solved
-        difference = cover_difference(
-            demand_layer(first.prepared, first.results), demand_layer(second.prepared, second.results)
-        )
+        demand_a = demand_layer(first.prepared, first.results)
+        demand_b = demand_layer(second.prepared, second.results)
+        difference = cover_difference(demand_a, demand_b)
+        expected_difference = cover_difference(demand_a, demand_b, measure="expected")
         totals = difference_totals(difference)
+        expected_totals = difference_totals(expected_difference)
         chart = _chart(compared, request.target_grade1)
-        notes = _notes(compared, totals, request)
+        notes = _notes(compared, {"travel only": totals, "with busy cars": expected_totals}, request)
         table.to_csv(staging / "comparison.csv", index=False)
         (staging / "comparison.md").write_text(_markdown(compared, text, notes))
         if chart is not None:
@@ -179,6 +186,7 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
             title=f"hubplan: {' vs '.join(item.label for item in compared)}",
             scenarios=[_layers(item) for item in compared],
             difference=difference,
+            expected_difference=_drawn(expected_difference),
             boundaries=embedded.load_boundaries(),
             table=text,
             chart_png=chart,
@@ -194,7 +202,7 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         _move_into_place(staging, out, names)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return CompareResult([out / name for name in names], table, totals)
+    return CompareResult([out / name for name in names], table, totals, expected_totals)
 
 
 def _move_into_place(staging: Path, out: Path, names: list[str]) -> None:
@@ -246,19 +254,37 @@ def _chart(compared: list[_Compared], target: float | None) -> bytes | None:
     return tradeoff_chart_png(curves, target_share=target)
 
 
-def _difference_note(compared: list[_Compared], totals: dict[str, float]) -> str:
+def _drawn(expected_difference: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The nodes the busy-cars layer draws: a change of at least :data:`EXPECTED_DRAWN_MIN_PER_YEAR`."""
+    change = expected_difference["grade1_gained_per_year"] + expected_difference["grade1_lost_per_year"]
+    return expected_difference[change >= EXPECTED_DRAWN_MIN_PER_YEAR]
+
+
+def _difference_note(compared: list[_Compared], measure: str, totals: dict[str, float]) -> str:
     first, second = compared[0].label, compared[1].label
-    return (
-        f"Grade 1 cover (travel only), {second} against {first}: {totals['nodes_gained']} demand nodes gained "
-        f"({totals['grade1_gained_per_year']:,.0f} Grade 1 incidents a year), {totals['nodes_lost']} lost "
-        f"({totals['grade1_lost_per_year']:,.0f} a year), {totals['nodes_mixed']} gained in one shift and lost in "
+    unit = "expected Grade 1 incidents a year" if measure == "with busy cars" else "Grade 1 incidents a year"
+    text = (
+        f"Grade 1 cover ({measure}), {second} against {first}: {totals['nodes_gained']:,} demand nodes gained "
+        f"({totals['grade1_gained_per_year']:,.1f} {unit} reached within target), {totals['nodes_lost']:,} lost "
+        f"({totals['grade1_lost_per_year']:,.1f} a year), {totals['nodes_mixed']:,} gained in one shift and lost in "
         "another."
     )
+    if measure == "with busy cars":
+        text += (
+            f" The map draws the nodes whose change is at least {EXPECTED_DRAWN_MIN_PER_YEAR:g} expected incidents "
+            "a year."
+        )
+    return text
 
 
-def _notes(compared: list[_Compared], totals: dict[str, float], request: CompareRequest) -> list[str]:
-    """The caveats of ``comparison.md`` and the page: what is modelled, the difference, the target, the sweep."""
-    notes = [*NOTES, _difference_note(compared, totals)]
+def _notes(
+    compared: list[_Compared], totals: dict[str, dict[str, float]], request: CompareRequest
+) -> list[str]:
+    """The caveats of ``comparison.md`` and the page: what is modelled, the differences, the target, the sweep.
+
+    ``totals`` holds :func:`~optimiser.difference.difference_totals` per measure ("travel only", "with busy cars").
+    """
+    notes = [*NOTES, *(_difference_note(compared, measure, values) for measure, values in totals.items())]
     if request.target_grade1 is not None:
         measures = sorted({item.tradeoff.measure for item in compared if item.tradeoff is not None})
         notes.append(

@@ -22,7 +22,7 @@ import pyogrio
 from geodata import embedded
 from geodata.crs import BNG, crs_to_lonlat
 from optimiser.prepare import PreparedScenario
-from optimiser.solve import ShiftResult
+from optimiser.solve import ShiftResult, estimated_busy_fraction
 
 PLAN_FILES = ("plan.gpkg", "plan.csv", "kpis.json")
 #: Layer of plan.gpkg holding :func:`plan_settings` as JSON (a table without geometry).
@@ -77,13 +77,21 @@ def deployment_locations(prepared: PreparedScenario, results: list[ShiftResult])
 
 
 def demand_layer(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.GeoDataFrame:
-    """Per demand node and shift: Grade 1/2 demand, response time from the plan, covered flags."""
+    """Per demand node and shift: Grade 1/2 demand, response time from the plan, covered flags.
+
+    ``grade1_sites_within_target`` counts the open sites (deployment locations
+    and bases) within the Grade 1 target; ``grade1_expected_cover`` is the
+    chance one of them has a free car, ``1 - q**count`` with the shift's
+    estimated busy fraction ``q`` (the "with busy cars" measure of ``kpis.json``).
+    """
     nodes = prepared.demand.nodes
     base_names = np.array([b.name for b in prepared.scenario.bases] + [""], dtype=object)
     site_ids = np.concatenate([prepared.candidates["candidate_id"].to_numpy(object), base_names[:-1], [""]])
     frames = []
     for result in results:
         instance = result.instance
+        busy = estimated_busy_fraction(prepared, instance, result.shift)
+        sites_within = result.plan.coverage.cover_count_grade1
         frames.append(
             pd.DataFrame(
                 {
@@ -96,6 +104,8 @@ def demand_layer(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.
                     "response_time_s": np.where(np.isfinite(result.response_s), result.response_s, np.nan),
                     "covered_grade1": result.response_s <= instance.target_grade1_s,
                     "covered_grade2": result.response_s <= instance.target_grade2_s,
+                    "grade1_sites_within_target": sites_within,
+                    "grade1_expected_cover": 1.0 - busy ** sites_within.astype(float),
                     "responding_site": site_ids[result.responding_site],
                     "responding_base": base_names[result.responding_base],
                     "x_m": nodes["x_m"],

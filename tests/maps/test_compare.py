@@ -115,6 +115,27 @@ def test_difference_circles_scale_with_demand_and_popups_give_numbers_and_shifts
     assert "Cannock Chase" in mixed and DIFFERENCE_LABEL in mixed
 
 
+EXPECTED_LABEL = f"Grade 1 with busy cars: {B} vs {A}"
+
+
+def test_expected_difference_is_a_second_layer_shown_when_travel_cover_does_not_change():
+    both = build_comparison_page(page_data(expected_difference=difference()))
+    travel, busy = overlay(both, DIFFERENCE_LABEL), overlay(both, EXPECTED_LABEL)
+    assert travel.show and not busy.show
+    assert len(busy.rows) == len(DIFFERENCE_ROWS)
+    largest = busy.rows[0][4]
+    assert "25.0 expected Grade 1 incidents a year (early, night)" in largest and "with busy cars" in largest
+    legend = next(c for c in both._children.values() if isinstance(c, HtmlControl)).html
+    assert EXPECTED_LABEL in legend
+    unchanged = build_comparison_page(page_data(difference=difference().iloc[0:0], expected_difference=difference()))
+    assert not overlay(unchanged, DIFFERENCE_LABEL).show and overlay(unchanged, EXPECTED_LABEL).show
+
+
+def test_bad_expected_difference_is_named():
+    with pytest.raises(ReportDataError, match="expected_difference: missing columns"):
+        page_data(expected_difference=difference().drop(columns="status"))
+
+
 def test_map_lies_in_staffordshire(page):
     (lat_min, lon_min), (lat_max, lon_max) = page.get_bounds()
     assert STAFFS_LAT[0] < lat_min < lat_max < STAFFS_LAT[1]

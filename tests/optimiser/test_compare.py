@@ -85,6 +85,9 @@ def test_difference_layer_accounts_for_the_change_in_covered_demand(compared):
     totals = result.difference
     assert totals["grade1_gained_per_year"] - totals["grade1_lost_per_year"] == pytest.approx(change, abs=0.05)
     assert totals["nodes_lost"] > 0  # dropping a base loses cover around Burton
+    expected_change = (second["expected_covered_share"] - first["expected_covered_share"]) * first["demand_per_year"]
+    busy = result.expected_difference
+    assert busy["grade1_gained_per_year"] - busy["grade1_lost_per_year"] == pytest.approx(expected_change, abs=0.05)
 
 
 def test_target_rows_are_consistent_with_the_sweep(compared):

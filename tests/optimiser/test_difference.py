@@ -94,3 +94,23 @@ def test_rows_in_only_one_plan_are_left_out_with_a_warning(caplog):
 def test_missing_columns_fail_loudly(column):
     with pytest.raises(KeyError):
         cover_difference(FIRST.drop(columns=column), SECOND)
+
+
+def test_expected_cover_difference_is_the_change_in_incidents_reached_with_busy_cars():
+    """Travel-only cover is the same everywhere; the chance of a free car changes.
+
+    n1 early: 10 a year, 0.5 -> 0.75: +2.5. n1 night: 4 a year, 0.9 -> 0.8: -0.4 (mixed).
+    n2 early: 2 a year, unchanged 0.6. n2 night: 8 a year, 0.5 -> 0.875: +3.0 (gained).
+    """
+    rows = [("n1", "early", 10.0), ("n1", "night", 4.0), ("n2", "early", 2.0), ("n2", "night", 8.0)]
+    first, second = layer([(*r, True) for r in rows]), layer([(*r, True) for r in rows])
+    first["grade1_expected_cover"] = [0.5, 0.9, 0.6, 0.5]
+    second["grade1_expected_cover"] = [0.75, 0.8, 0.6, 0.875]
+    assert cover_difference(first, second).empty
+    difference = cover_difference(first, second, measure="expected").set_index("node_id")
+    assert difference["status"].tolist() == ["mixed", "gained"]
+    assert difference["grade1_gained_per_year"].tolist() == pytest.approx([2.5, 3.0])
+    assert difference["grade1_lost_per_year"].tolist() == pytest.approx([0.4, 0.0])
+    assert difference.loc["n1", ["shifts_gained", "shifts_lost"]].tolist() == ["early", "night"]
+    with pytest.raises(ValueError, match="measure must be one of travel, expected"):
+        cover_difference(first, second, measure="busy")
