@@ -241,11 +241,9 @@ class ComparisonPageData:
         if self.roads is not None:
             problems += _frame_problems("roads", self.roads)
         if self.expected_difference is not None:
-            problems += [
-                problem.replace("difference", "expected_difference", 1)
-                for problem in _frame_problems("difference", self.expected_difference)
-                + _status_problems(self.expected_difference)
-            ]
+            name = "expected_difference"
+            problems += frame_problems(name, self.expected_difference, REQUIRED_COLUMNS["difference"], points=True)
+            problems += _status_problems(self.expected_difference, name)
         problems += _status_problems(self.difference) + _table_problems(self.table)
         if self.chart_png is not None and bytes(self.chart_png[:8]) != PNG_SIGNATURE:
             problems.append("chart_png: not a PNG image; pass tradeoff_chart_png(...) or None")
@@ -278,11 +276,11 @@ def _scenario_problems(scenarios: tuple[ScenarioLayers, ...]) -> list[str]:
     return [f"scenarios: names must be unique (they name layers and columns); repeated: {repeated}"] if repeated else []
 
 
-def _status_problems(difference: object) -> list[str]:
+def _status_problems(difference: object, name: str = "difference") -> list[str]:
     if not isinstance(difference, pd.DataFrame) or "status" not in difference.columns:
         return []
     unknown = sorted(set(difference["status"].astype(str)) - set(STATUSES))
-    return [f"difference: status {unknown} not in {list(STATUSES)}"] if unknown else []
+    return [f"{name}: status {unknown} not in {list(STATUSES)}"] if unknown else []
 
 
 def _table_problems(table: object) -> list[str]:
