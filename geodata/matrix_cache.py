@@ -14,12 +14,12 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from geodata.atomic import atomic_path
 from geodata.errors import InputDataError
 from geodata.matrix import SnappedPoints, TravelTimeMatrix, travel_time_matrix
 from geodata.network import RoadNetwork
@@ -150,15 +150,9 @@ def _store(path: Path, key: str, matrix: TravelTimeMatrix) -> None:
     for label, points in (("origin", matrix.origins), ("destination", matrix.destinations)):
         arrays[f"{label}_ids"] = np.array(points.ids.tolist(), dtype=str)
         arrays[f"{label}_node_index"] = points.node_index
-    temporary = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", suffix=".npz", delete=False) as handle:
-            temporary = Path(handle.name)
+        with atomic_path(path) as temporary, temporary.open("wb") as handle:
             np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds like allow_pickle
-        os.replace(temporary, path)
         log.info("matrix cache: stored %s (%s pairs)", path.name, f"{matrix.n_pairs:,}")
     except OSError as error:
         log.warning("matrix cache: could not write %s (%s); continuing without caching", path, error)
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)

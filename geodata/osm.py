@@ -23,8 +23,6 @@ travel times.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 import warnings
 import zlib
@@ -44,6 +42,7 @@ import requests
 from osmnx._errors import InsufficientResponseError, ResponseStatusCodeError
 from pyrosm.exceptions import PBFException
 
+from geodata.atomic import atomic_path
 from geodata.crs import BNG, crs_to_lonlat, require_metric_crs
 from geodata.errors import InputDataError, NetworkSourceError
 from geodata.network import RoadNetwork
@@ -255,16 +254,8 @@ def save_graphml(network: RoadNetwork, path: str | Path) -> None:
             "network_from_file can read it back; rename it, e.g. 'network.graphml'",
             source=str(path),
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    with atomic_path(path) as temporary:
         ox.save_graphml(network.to_networkx(), temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     log.info("saved %r to %s", network, path)
 
 

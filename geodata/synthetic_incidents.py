@@ -37,11 +37,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -52,6 +48,7 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from geodata import embedded
+from geodata.atomic import atomic_path
 from geodata.demand import DemandParams, modelled_demand
 from geodata.errors import InputDataError
 
@@ -649,7 +646,7 @@ def write_synthetic_incidents(
     readme = path.with_name(f"{path.name}.README.txt")
     path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with _staged(path) as staged_data, _staged(readme) as staged_readme:
+    with atomic_path(path) as staged_data, atomic_path(readme) as staged_readme:
         if path.suffix.lower() == ".parquet":
             table.to_parquet(staged_data, index=False)
         else:
@@ -682,20 +679,6 @@ def _output_table(frame: pd.DataFrame, location: str) -> pd.DataFrame:
     table = frame[columns].copy()
     table["source"] = SOURCE_LABEL
     return table
-
-
-@contextmanager
-def _staged(path: Path) -> Iterator[Path]:
-    """Yield a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds."""
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _readme_text(frame: pd.DataFrame, path: Path, location: str, params: dict | None) -> str:

@@ -8,7 +8,7 @@ above the map. The map has one layer per scenario (its bases and deployment
 locations over every shift), the demand nodes whose Grade 1 cover differs
 between the first two scenarios (green gained, red lost, purple mixed), and
 the force and local authority boundaries. It does no I/O:
-:func:`save_comparison_page` writes it through :func:`maps.save.save_report`,
+:func:`maps.offline.render_offline_html` makes it self-contained,
 which inlines the vendored Leaflet so the file opens with no internet.
 
 Every text that comes from a user's files (scenario, base and location names,
@@ -23,7 +23,6 @@ import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 from typing import Any
 
 import folium
@@ -37,7 +36,6 @@ from maps.data import ReportDataError, frame_problems
 from maps.elements import NO_BOUNDS, HtmlControl, HtmlPopup, HtmlTooltip
 from maps.report import CSS as REPORT_CSS
 from maps.report import OFFLINE_CSS, OFFLINE_JS
-from maps.save import save_report
 
 #: Columns each frame must have (besides ``geometry``), and the table's leading columns.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -313,8 +311,8 @@ def build_comparison_page(data: ComparisonPageData, *, basemap: str | None = Non
     folium.Map
         The map (overlays: one per scenario, the first shown; the Grade 1 cover
         difference; boundaries; main roads when given), whose root figure also holds
-        the header, table, chart and notes above it. Save it with
-        :func:`save_comparison_page` or :func:`maps.save.save_report`.
+        the header, table, chart and notes above it. Turn it into
+        offline HTML with :func:`maps.offline.render_offline_html`.
     """
     fmap = _new_map(data)
     layers.add_panes(fmap)
@@ -341,17 +339,6 @@ def build_comparison_page(data: ComparisonPageData, *, basemap: str | None = Non
     fmap.add_child(HtmlControl(legend, position="bottomright", class_name="hubplan-control hubplan-legend hc-legend"))
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     return fmap
-
-
-def save_comparison_page(data: ComparisonPageData, path: str | Path, *, basemap: str | None = None) -> Path:
-    """Build the comparison page and write it as one self-contained HTML file, atomically.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-    """
-    return save_report(build_comparison_page(data, basemap=basemap), path)
 
 
 def _new_map(data: ComparisonPageData) -> folium.Map:

@@ -1,7 +1,7 @@
 """Build the plan's map report as a ``folium.Map``: layers, shift selector, KPI panel, legend, chart.
 
 :func:`build_report` does no I/O. The page references Leaflet as a
-vendored asset (:data:`STATIC_PREFIX`), which :func:`maps.save.save_report`
+vendored asset (:data:`STATIC_PREFIX`), which :func:`maps.offline.render_offline_html`
 inlines so the saved file works with no internet.
 """
 
@@ -17,7 +17,7 @@ from maps.data import ReportData
 from maps.elements import HtmlControl, ShiftSelector
 from maps.panel import kpi_panel_html, legend_html
 
-#: Prefix of asset paths in ``maps/static/`` that :func:`maps.save.save_report` inlines.
+#: Prefix of asset paths in ``maps/static/`` that :func:`maps.offline.render_offline_html` inlines.
 STATIC_PREFIX = "hubplan-static/"
 #: The only scripts and styles the page loads (instead of folium's CDN defaults).
 OFFLINE_JS = [("leaflet", STATIC_PREFIX + "leaflet/leaflet.js")]
@@ -78,7 +78,7 @@ def build_report(data: ReportData, *, basemap: str | None = None) -> folium.Map:
         Layers in a layer control (bases; per shift: deployment locations, Grade 1
         reachable area, LSOA response times, Grade 1 and 2 demand, uncovered Grade 1;
         boundaries; main roads), a shift selector, the KPI panel and a legend.
-        Save it with :func:`maps.save.save_report` to inline Leaflet.
+        Inline Leaflet with :func:`maps.offline.render_offline_html`.
     """
     fmap = _new_map(data)
     layers.add_panes(fmap)

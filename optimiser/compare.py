@@ -18,10 +18,7 @@ only when all of it was written.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,13 +29,15 @@ from rich.console import Console
 from rich.table import Table
 
 from geodata import embedded
+from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
-from maps.compare import ComparisonPageData, ScenarioLayers, save_comparison_page
+from maps.compare import ComparisonPageData, ScenarioLayers, build_comparison_page
 from maps.tradeoff import TradeoffCurve, tradeoff_chart_png
 from optimiser.compare_table import ScenarioColumn, comparison_table, formatted_table, markdown_table
 from optimiser.difference import cover_difference, difference_totals
 from optimiser.optimise import SolvedScenario, solve_with_progress
 from optimiser.overrides import Overrides, load_variant
+from optimiser.pages import save_page
 from optimiser.plan_output import bases_layer, demand_layer, deployment_locations, write_plan
 from optimiser.prepare import locate_bases
 from optimiser.scenario import Scenario, load_scenario
@@ -163,9 +162,7 @@ def _slug(label: str) -> str:
 
 
 def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> CompareResult:
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".hubplan-compare-", dir=out))
-    try:
+    with staging_folder(out) as staging:
         columns = [_column(item) for item in compared]
         table = comparison_table(columns, target_grade1=request.target_grade1)
         text = formatted_table(table)
@@ -192,25 +189,15 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
             chart_png=chart,
             notes=[*notes, *(n for item in compared for n in item.notes)],
         )
-        save_comparison_page(page, staging / "comparison.html")
+        save_page(build_comparison_page(page), staging / "comparison.html")
         folders = []
         for item in compared:
             kpis = {**item.solved.kpis, "definition": item.definition, "variant_notes": list(item.notes)}
             write_plan(item.solved.prepared, item.solved.results, kpis, staging / _slug(item.label))
             folders.append(_slug(item.label))
         names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders
-        _move_into_place(staging, out, names)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return CompareResult([out / name for name in names], table, totals, expected_totals)
-
-
-def _move_into_place(staging: Path, out: Path, names: list[str]) -> None:
-    for name in names:
-        target = out / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        os.replace(staging / name, target)
+        written = move_into_place(staging, out, names)
+    return CompareResult(written, table, totals, expected_totals)
 
 
 def _column(item: _Compared) -> ScenarioColumn:
@@ -277,9 +264,7 @@ def _difference_note(compared: list[_Compared], measure: str, totals: dict[str, 
     return text
 
 
-def _notes(
-    compared: list[_Compared], totals: dict[str, dict[str, float]], request: CompareRequest
-) -> list[str]:
+def _notes(compared: list[_Compared], totals: dict[str, dict[str, float]], request: CompareRequest) -> list[str]:
     """The caveats of ``comparison.md`` and the page: what is modelled, the differences, the target, the sweep.
 
     ``totals`` holds :func:`~optimiser.difference.difference_totals` per measure ("travel only", "with busy cars").

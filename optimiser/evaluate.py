@@ -17,9 +17,6 @@ at the end):
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from geodata import embedded
+from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
 from geodata.incident_stream import IncidentFileInfo, inspect_incident_file, iter_incident_chunks
 from geodata.policeuk import POLICE_UK_NOTE, read_grade_map
@@ -134,9 +132,7 @@ def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
     model = build_response_model(plan)
     untimed_shift = _untimed_shift(model, request.untimed_shift)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".hubplan-evaluate-", dir=out))
-    try:
+    with staging_folder(out) as staging:
         writer = _Writers(staging, csv=request.csv, keep_rejects=request.on_bad_rows == "skip")
         summary = SummaryAccumulator(timed=info.has_time_of_day)
         bad = BadRows()
@@ -164,10 +160,7 @@ def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
         )
         (staging / "summary.md").write_text(markdown)
         names = writer.names + names + ["summary.md"]
-        for name in names:
-            os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        move_into_place(staging, out, names)
     seconds = time.perf_counter() - started
     log.info("scored %s incidents (%s bad rows) in %.1f s", f"{scored_rows:,}", f"{bad.total:,}", seconds)
     return EvaluateResult([out / n for n in names], scored_rows, bad.total, tables, seconds, dict(labels))

@@ -14,13 +14,13 @@ from rich.console import Console
 from rich.table import Table
 
 from geodata import embedded
+from geodata.atomic import atomic_path
 from geodata.matrix import SnappedPoints, snap_points, travel_time_matrix
 from geodata.matrix_cache import cached_travel_time_matrix, default_cache_dir
 from geodata.network import RoadNetwork
 from geodata.osm import save_graphml
 from geodata.points import read_points
 from geodata.validation import ValidationReport, validate_network
-from optimiser.atomic import atomic_path
 from optimiser.progress import terminal_progress
 
 log = logging.getLogger(__name__)

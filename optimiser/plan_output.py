@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +17,7 @@ import pandas as pd
 import pyogrio
 
 from geodata import embedded
+from geodata.atomic import move_into_place, staging_folder
 from geodata.crs import BNG, crs_to_lonlat
 from optimiser.prepare import PreparedScenario
 from optimiser.solve import ShiftResult, estimated_busy_fraction
@@ -33,19 +31,12 @@ PLAN_FORMAT_VERSION = 1
 
 def write_plan(prepared: PreparedScenario, results: list[ShiftResult], kpis: dict, out_dir: str | Path) -> list[Path]:
     """Write the plan files into ``out_dir`` (created if needed) and return their paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".hubplan-", dir=out))
-    try:
+    with staging_folder(out_dir) as staging:
         locations = deployment_locations(prepared, results)
         _write_geopackage(staging / "plan.gpkg", prepared, results, locations, kpis)
         locations.drop(columns="geometry").to_csv(staging / "plan.csv", index=False, float_format="%.6f")
         (staging / "kpis.json").write_text(json.dumps(_json_safe(kpis), indent=2) + "\n")
-        for name in PLAN_FILES:
-            os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [out / name for name in PLAN_FILES]
+        return move_into_place(staging, out_dir, PLAN_FILES)
 
 
 def deployment_locations(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.GeoDataFrame:

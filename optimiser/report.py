@@ -31,13 +31,14 @@ import pyogrio
 import shapely
 
 from geodata import embedded
+from geodata.atomic import write_text_atomic
 from geodata.errors import InputDataError
 from geodata.matrix import nearest_travel_time_s, snap_points
 from geodata.network import RoadNetwork
 from maps.data import ReportData, ReportDataError
 from maps.report import build_report, response_chart_svg
-from maps.save import render_offline_html, write_text_atomic
 from optimiser.networks import load_network
+from optimiser.pages import save_page
 from optimiser.scenario import load_scenario
 
 log = logging.getLogger(__name__)
@@ -93,10 +94,10 @@ def write_report(plan_dir: str | Path, out_html: str | Path, *, basemap: str | N
     started = time.perf_counter()
     plan = read_plan(plan_dir)
     data = report_data(plan)
-    page = render_offline_html(build_report(data, basemap=basemap))
+    fmap = build_report(data, basemap=basemap)
     out = Path(out_html)
     chart = write_text_atomic(chart_path(out), response_chart_svg(data) + "\n")
-    write_text_atomic(out, page)
+    save_page(fmap, out)
     log.info(
         "report written: %s (%.1f MB) and %s in %.1f s",
         out,

@@ -19,12 +19,11 @@ from maps.compare import (
     ScenarioLayers,
     StatusPointLayer,
     build_comparison_page,
-    save_comparison_page,
     shape_svg,
 )
 from maps.data import ReportDataError
 from maps.elements import HtmlControl, HtmlPopup
-from maps.save import external_references, render_offline_html
+from maps.offline import external_references, render_offline_html
 from tests.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium, watch
 
 from .compare_frames import (
@@ -241,10 +240,8 @@ def test_locations_of_unknown_bases_are_refused():
         ScenarioLayers(A, "a.toml", bases(("Hanley", "Burton")), locations_a())
 
 
-def test_saved_page_is_one_self_contained_file(tmp_path):
-    path = save_comparison_page(page_data(), tmp_path / "out" / "comparison.html")
-    assert [p.name for p in path.parent.iterdir()] == ["comparison.html"]
-    assert external_references(path.read_text(encoding="utf-8")) == []
+def test_page_is_self_contained():
+    assert external_references(render_offline_html(build_comparison_page(page_data()))) == []
 
 
 # --------------------------------------------------------------------------------------------- in a browser
@@ -255,7 +252,8 @@ def test_comparison_page_opens_offline_in_headless_chromium(tmp_path, record_pro
     require_chromium()
     from playwright.sync_api import sync_playwright
 
-    path = save_comparison_page(page_data(), tmp_path / "comparison.html")
+    path = tmp_path / "comparison.html"
+    path.write_text(render_offline_html(build_comparison_page(page_data())), encoding="utf-8")
     screenshot = tmp_path / "comparison.png"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)

@@ -8,8 +8,8 @@ import pytest
 from maps import layers
 from maps.data import ReportDataError
 from maps.elements import HtmlControl, PointLayer, ShiftSelector
+from maps.offline import external_references, render_offline_html
 from maps.report import build_report
-from maps.save import external_references, render_offline_html
 
 from .frames import SHIFTS, locations, report_data
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pandas as pd
 import pytest
@@ -40,8 +42,13 @@ def places_csv(tmp_path) -> str:
 
 def test_matrix_writes_times_for_postcode_and_lonlat_files(tmp_path, bases_csv, places_csv):
     out = tmp_path / "out" / "times.csv"
-    code = main(["-q", "matrix", "--origins", bases_csv, "--destinations", places_csv, "--out", str(out)])
+    old_umask = os.umask(0o022)
+    try:
+        code = main(["-q", "matrix", "--origins", bases_csv, "--destinations", places_csv, "--out", str(out)])
+    finally:
+        os.umask(old_umask)
     assert code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644  # as a report's, not mkstemp's 0600
     times = pd.read_csv(out)
     assert list(times.columns) == [
         "origin_id",

@@ -1,24 +1,18 @@
-"""Save a report as one self-contained HTML file: vendored assets inlined, written atomically.
+"""Make a page work offline: inline the vendored assets (``maps/static/``) into its HTML.
 
-This is the only module of ``maps`` that touches files: it reads the
-vendored assets in ``maps/static/`` (package data) and writes the page.
+``maps`` writes no files; :func:`render_offline_html` returns the page as text
+and the caller saves it (``optimiser.pages.save_page``, atomically).
 """
 
 from __future__ import annotations
 
 import base64
-import logging
-import os
 import re
-import tempfile
 from importlib import resources
-from pathlib import Path
 
 import folium
 
 from maps.report import STATIC_PREFIX
-
-log = logging.getLogger(__name__)
 
 _SCRIPT_SRC = re.compile(r'<script\b[^>]*\bsrc\s*=\s*["\']([^"\']+)["\'][^>]*>\s*</script>', re.IGNORECASE)
 _LINK_HREF = re.compile(r'<link\b[^>]*\bhref\s*=\s*["\']([^"\']+)["\'][^>]*/?>', re.IGNORECASE)
@@ -93,40 +87,3 @@ def _safe_in_tag(text: str, tag: str) -> str:
 def render_offline_html(fmap: folium.Map) -> str:
     """The complete page of ``fmap`` with every vendored asset inlined."""
     return inline_assets(fmap.get_root().render())
-
-
-def save_report(fmap: folium.Map, path: str | Path) -> Path:
-    """Write ``fmap`` as one self-contained HTML file, atomically (temporary file, then rename).
-
-    Parameters
-    ----------
-    fmap
-        A map from :func:`maps.report.build_report`.
-    path
-        The HTML file to write; its folder is created if needed.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-    """
-    html = render_offline_html(fmap)
-    target = write_text_atomic(path, html)
-    log.info("wrote %s (%.1f MB)", target, target.stat().st_size / 1e6)
-    return target
-
-
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder, then rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
