@@ -109,11 +109,11 @@ def _peak_rss_mb() -> float:
 def _naive(plan: Path, scored_path: Path, sample: int) -> tuple[float, int]:
     """Seconds per incident of one reversed Dijkstra per row; and how many sample answers match hubplan's."""
     from geodata.matrix import nearest_nodes
-    from optimiser.plan_input import read_plan_for_evaluation
+    from optimiser.plan_input import read_plan
     from optimiser.response_model import build_response_model
 
-    model = build_response_model(read_plan_for_evaluation(plan))
-    fast = model.network.with_speed_factor(float(model.plan.settings["speed_factor"]))
+    model = build_response_model(read_plan(plan))
+    fast = model.network.with_speed_factor(model.response.speed_factor)
     reverse = fast.csgraph.T.tocsr()
     scored = pd.read_parquet(scored_path).sample(sample, random_state=0)
     started = time.perf_counter()

@@ -32,7 +32,7 @@ from models.coverage import solve_double_standard, solve_single_standard
 from models.instance import CoverageParams
 from optimiser.prepare import prepare
 from optimiser.scenario import load_scenario
-from optimiser.solve import estimated_busy_fraction, shift_instance
+from optimiser.solve import shift_instance
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "hubs-2018.toml"
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     for column in ("model", "method", "status", "objective", "gap", "seconds", "ratio vs hubplan"):
         table.add_column(column, justify="left" if column in ("model", "method", "status") else "right")
     params = CoverageParams(solver="scip", relative_gap=GAP, time_limit_s=300.0)
-    _double_rows(table, instance, params, estimated_busy_fraction(prepared, instance, args.shift))
+    _double_rows(table, instance, params, prepared.response.busy_fraction_by_shift[args.shift])
     for sites in (30, 4):
         _single_rows(table, instance, params, sites, args)
     console.print(table)

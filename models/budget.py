@@ -76,6 +76,7 @@ from models.instance import CoverageInstance, CoverageParams
 from models.levels import LevelSpec, objective_levels
 from models.plan import LevelReport, Plan, SolveStatus
 from models.reduce import ReducedProblem, reduce_instance
+from models.response import expected_cover_level_weights
 from models.validate import validate_settings
 
 log = logging.getLogger(__name__)
@@ -487,8 +488,7 @@ def _measure(params: CoverageParams) -> tuple[str, np.ndarray]:
     """The cover measure and its per-level weights (travel ``[1]``, expected ``(1 - q) q**(k-1)``)."""
     if params.busy_fraction is None:
         return "travel", np.ones(1)
-    q = params.busy_fraction
-    return "expected", (1 - q) * q ** np.arange(params.expected_cover_levels, dtype=float)
+    return "expected", expected_cover_level_weights(params.busy_fraction, params.expected_cover_levels)
 
 
 def _min_levels(params: CoverageParams, weights: np.ndarray, *, exact_tie_break: bool) -> tuple[LevelSpec, ...]:

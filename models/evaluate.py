@@ -17,6 +17,7 @@ import scipy.sparse
 
 from models.errors import ModelInputError
 from models.instance import CoverageInstance, CoverageParams
+from models.response import expected_cover
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,7 +92,7 @@ class Coverage:
         """
         counts = self.cover_count_grade1
         counted = counts if levels is None else np.minimum(counts, levels)
-        return float((self.grade1_demand * (1.0 - busy_fraction**counted)).sum())
+        return float((self.grade1_demand * expected_cover(busy_fraction, counted)).sum())
 
     def grade1_share_by_group(self, groups: Iterable[str]) -> dict[str, float]:
         """Covered share of Grade 1 demand per group label (groups without demand count as 1).

@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse
 
 from models.errors import ModelInputError, raise_if_problems
+from models.response import expected_cover_level_weights
 
 #: Solvers :func:`models.coverage.solve_double_standard` can call.
 SOLVERS = ("cp-sat", "scip")
@@ -498,8 +499,7 @@ class CoverageParams:
             ``(1 - q) q**(k-1)`` with expected cover (plus ``backup_weight`` at k = 2).
         """
         if self.busy_fraction is not None:
-            q = self.busy_fraction
-            weights = (1 - q) * q ** np.arange(self.expected_cover_levels, dtype=float)
+            weights = expected_cover_level_weights(self.busy_fraction, self.expected_cover_levels)
         else:
             weights = np.ones(1)
         if self.backup_weight > 0:

@@ -37,7 +37,7 @@ from geodata.policeuk import POLICE_UK_NOTE, read_grade_map
 from geodata.synthetic_incidents import SOURCE_LABEL as SYNTHETIC_LABEL
 from optimiser.evaluation_report import summary_markdown
 from optimiser.evaluation_summary import SummaryAccumulator
-from optimiser.plan_input import read_plan_for_evaluation
+from optimiser.plan_input import read_plan
 from optimiser.progress import terminal_progress
 from optimiser.response_model import ResponseModel, build_response_model
 from optimiser.scoring import far_from_road, score_chunk
@@ -126,7 +126,7 @@ def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
     started = time.perf_counter()
     if request.on_bad_rows not in BAD_ROW_POLICIES:
         raise InputDataError(f"--on-bad-rows must be one of {', '.join(BAD_ROW_POLICIES)}", source="hubplan evaluate")
-    plan = read_plan_for_evaluation(request.plan_path)
+    plan = read_plan(request.plan_path)
     grade_map = read_grade_map(request.grade_map_path) if request.grade_map_path else None
     info = inspect_incident_file(request.incidents_path, grade_map=grade_map)
     model = build_response_model(plan)
@@ -224,7 +224,7 @@ def _run(
 
 
 def _far_rejects(rows: pd.DataFrame, snap_m, model: ResponseModel) -> pd.DataFrame:
-    limit = float(model.plan.settings["max_snap_m"])
+    limit = model.plan.settings.network.max_snap_m
     return pd.DataFrame(
         {
             "line": rows["line"].to_numpy(),

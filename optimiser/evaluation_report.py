@@ -9,7 +9,7 @@ import pandas as pd
 from geodata.incident_stream import IncidentFileInfo
 from geodata.synthetic_incidents import SOURCE_LABEL as SYNTHETIC_LABEL
 from optimiser.markdown import markdown_frame
-from optimiser.plan_input import PlanForEvaluation
+from optimiser.plan_input import WrittenPlan
 
 GRADE_NAMES = {1: "Grade 1", 2: "Grade 2", 3: "Grade 3"}
 
@@ -18,7 +18,7 @@ def summary_markdown(
     tables: dict[str, pd.DataFrame],
     bad_rows: pd.DataFrame,
     *,
-    plan: PlanForEvaluation,
+    plan: WrittenPlan,
     info: IncidentFileInfo,
     incidents: int,
     untimed_shift: str,
@@ -28,10 +28,10 @@ def summary_markdown(
     """The report: what was scored against what, by grade, base, local authority and shift, bad rows, caveats."""
     settings = plan.settings
     lines = [
-        f"# Evaluation of {info.path} against plan {settings['scenario']}",
+        f"# Evaluation of {info.path} against plan {settings.scenario}",
         "",
-        f"- Plan: `{plan.path}` (network {settings['network_name']}; blue-light speed factor "
-        f"{settings['speed_factor']:g}; mobilisation {settings['mobilisation_s']:g} s)",
+        f"- Plan: `{plan.path}` (network {settings.network.name}; blue-light speed factor "
+        f"{settings.response.speed_factor:g}; mobilisation {settings.response.mobilisation_s:g} s)",
         f"- Incidents scored: {incidents:,}; bad rows not scored: {_bad_total(bad_rows):,}",
         f"- Input schema: {info.schema}; location from {info.location_form}; grades from {info.grade_source}",
     ]

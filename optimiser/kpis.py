@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from models.plan import SolveStatus
+from models.response import expected_cover
 from optimiser.prepare import PreparedScenario
-from optimiser.solve import ShiftResult, estimated_busy_fraction
+from optimiser.solve import ShiftResult
 
 
 def scenario_kpis(prepared: PreparedScenario, results: list[ShiftResult]) -> dict:
     """All KPIs of a solved scenario as a JSON-ready dict (the ``kpis.json`` schema)."""
-    busy = {r.shift: estimated_busy_fraction(prepared, r.instance, r.shift) for r in results}
+    busy = dict(prepared.response.busy_fraction_by_shift)
     return {
         "scenario": prepared.scenario.name,
         "grade1": grade_kpis(prepared, results, grade=1, busy=busy),
@@ -43,7 +44,7 @@ def grade_kpis(prepared: PreparedScenario, results: list[ShiftResult], *, grade:
     response = np.column_stack([r.response_s for r in results])
     covered = response <= target_s
     counts = np.column_stack([_cover_count(r, grade) for r in results])
-    expected = 1.0 - np.column_stack([busy[r.shift] ** counts[:, k] for k, r in enumerate(results)])
+    expected = np.column_stack([expected_cover(busy[r.shift], counts[:, k]) for k, r in enumerate(results)])
     responding = np.column_stack([r.responding_base for r in results])
     base_names = [b.name for b in prepared.scenario.bases]
     la = np.repeat(prepared.demand.nodes["la_name"].to_numpy(object)[:, None], len(results), axis=1)

@@ -1,4 +1,11 @@
-"""Read a written plan for evaluation: its sites per shift and the settings of its response model."""
+"""Read a plan written by ``hubplan optimise``: the one reader ``evaluate``, ``report`` and ``compare`` share.
+
+A plan is ``plan.gpkg`` (layers ``bases``, ``deployment_locations``,
+``demand`` and ``settings``) and ``kpis.json`` beside it. The ``settings``
+layer holds the :class:`~optimiser.plan_settings.PlanSettings`; nothing is
+defaulted when it is read, and :func:`load_plan_network` refuses a network
+whose fingerprint differs from the one the plan was made on.
+"""
 
 from __future__ import annotations
 
@@ -7,95 +14,160 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pyogrio
 
-from geodata.demand import Shift
+from geodata.crs import BNG
 from geodata.errors import InputDataError
-from optimiser.plan_output import PLAN_FORMAT_VERSION, SETTINGS_LAYER
+from geodata.network import RoadNetwork
+from models.response import ResponseSettings
+from optimiser.networks import load_network
+from optimiser.plan_settings import PlanSettings
 
-REQUIRED_LAYERS = ("bases", "deployment_locations", SETTINGS_LAYER)
+PLAN_FILE = "plan.gpkg"
+KPIS_FILE = "kpis.json"
+#: Layer of plan.gpkg holding the :class:`PlanSettings` as JSON (a table without geometry).
+SETTINGS_LAYER = "settings"
+#: The layers every reader needs; ``demand`` is read only by those that ask for it.
+POINT_LAYERS = ("bases", "deployment_locations")
+DEMAND_LAYER = "demand"
 
 
 @dataclass(frozen=True, eq=False)
-class PlanForEvaluation:
-    """A plan's bases, deployment locations and response settings (see :func:`optimiser.plan_output.plan_settings`).
+class WrittenPlan:
+    """A plan read back from disk.
 
     Attributes
     ----------
-    bases
-        ``name, x_m, y_m`` (BNG).
-    locations
-        ``location_id, base, shift, name, x_m, y_m`` (BNG), one row per location and shift.
+    path
+        The ``plan.gpkg`` file.
     settings
-        The plan's settings dict.
+        The plan's network identity and response assumptions.
+    bases
+        ``name, postcode, easting, northing`` and staffing per shift (BNG).
+    locations
+        ``location_id, base, shift, name, easting, northing, ...``: one row per location and shift (BNG).
+    demand
+        The ``demand`` layer (per node and shift), when asked for.
+    kpis
+        ``kpis.json``, when asked for.
     """
 
     path: Path
-    bases: pd.DataFrame
-    locations: pd.DataFrame
-    settings: dict
+    settings: PlanSettings
+    bases: gpd.GeoDataFrame
+    locations: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame | None = None
+    kpis: dict | None = None
 
     @property
-    def shifts(self) -> tuple[Shift, ...]:
-        """The plan's shifts and their hours."""
-        return tuple(Shift(s["name"], int(s["start_hour"]), int(s["end_hour"])) for s in self.settings["shifts"])
+    def folder(self) -> Path:
+        """The plan folder."""
+        return self.path.parent
 
-    def target_s(self, grade: int) -> float:
-        """Response target of Grade 1 or 2, seconds."""
-        return float(self.settings[f"target_grade{grade}_s"])
+    @property
+    def response(self) -> ResponseSettings:
+        """The plan's response assumptions."""
+        return self.settings.response
 
 
-def read_plan_for_evaluation(path: str | Path) -> PlanForEvaluation:
-    """Read ``plan.gpkg`` written by ``hubplan optimise``.
+def read_plan(path: str | Path, *, demand: bool = False, kpis: bool = False) -> WrittenPlan:
+    """Read a plan folder (or its ``plan.gpkg``) written by ``hubplan optimise``.
+
+    Parameters
+    ----------
+    path
+        The plan folder or its ``plan.gpkg``.
+    demand
+        Also read the ``demand`` layer.
+    kpis
+        Also read ``kpis.json`` beside the GeoPackage.
 
     Raises
     ------
     InputDataError
-        When the file is missing, not a GeoPackage, lacks a layer, or was written
-        by another plan format version; the message says how to rewrite it.
+        When a file or layer is missing or unreadable, or the plan was written by
+        another version of hubplan; every problem is listed with the command that rewrites the plan.
     """
-    path = Path(path)
-    fix = "write it with: hubplan optimise SCENARIO.toml --out FOLDER (then pass FOLDER/plan.gpkg)"
-    if not path.is_file():
-        raise InputDataError(f"no such plan file; {fix}", source=str(path))
-    try:
-        present = {name for name, _ in pyogrio.list_layers(path)}
-    except pyogrio.errors.DataSourceError as error:
-        raise InputDataError(f"is not a readable GeoPackage ({error}); {fix}", source=str(path)) from error
-    missing = [layer for layer in REQUIRED_LAYERS if layer not in present]
-    if missing:
-        raise InputDataError(
-            f"lacks layer(s) {', '.join(missing)} (written by an older hubplan or another tool); {fix}",
-            source=str(path),
-        )
-    settings = _settings(path, fix)
-    return PlanForEvaluation(
-        path=path,
-        bases=_points(gpd.read_file(path, layer="bases"), ["name"]),
-        locations=_points(gpd.read_file(path, layer="deployment_locations"), ["location_id", "base", "shift", "name"]),
-        settings=settings,
+    gpkg = _gpkg_path(Path(path))
+    layers = (*POINT_LAYERS, *((DEMAND_LAYER,) if demand else ()), SETTINGS_LAYER)
+    _check_files(gpkg, layers, kpis=kpis)
+    frames = {layer: _in_bng(gpd.read_file(gpkg, layer=layer)) for layer in layers if layer != SETTINGS_LAYER}
+    return WrittenPlan(
+        path=gpkg,
+        settings=_settings(gpkg),
+        bases=frames["bases"],
+        locations=frames["deployment_locations"],
+        demand=frames.get(DEMAND_LAYER),
+        kpis=_kpis(gpkg.parent / KPIS_FILE) if kpis else None,
     )
 
 
-def _settings(path: Path, fix: str) -> dict:
-    table = pyogrio.read_dataframe(path, layer=SETTINGS_LAYER)
-    try:
-        settings = json.loads(table.loc[table["key"] == "plan", "value"].iloc[0])
-    except (KeyError, IndexError, json.JSONDecodeError) as error:
-        raise InputDataError(f"has an unreadable settings layer ({error}); {fix}", source=str(path)) from error
-    if settings.get("format_version") != PLAN_FORMAT_VERSION:
+def load_plan_network(plan: WrittenPlan) -> RoadNetwork:
+    """The road network the plan was made on, rebuilt from its source and checked by fingerprint.
+
+    Raises
+    ------
+    InputDataError
+        If the source now gives a different network (an edited file, another hubplan version).
+    """
+    identity = plan.settings.network
+    network = load_network(identity.source)
+    if network.fingerprint != identity.fingerprint:
         raise InputDataError(
-            f"is plan format {settings.get('format_version')!r}; this hubplan reads format "
-            f"{PLAN_FORMAT_VERSION}; {fix}",
-            source=str(path),
+            f"was made on a different road network than {identity.source!r} gives now (fingerprints differ); "
+            "re-run hubplan optimise on the current network",
+            source=str(plan.path),
         )
-    return settings
+    return network
 
 
-def _points(frame: gpd.GeoDataFrame, columns: list[str]) -> pd.DataFrame:
+def _fix(folder: Path) -> str:
+    return f"write it with: hubplan optimise SCENARIO.toml --out {folder}"
+
+
+def _gpkg_path(path: Path) -> Path:
+    if path.is_dir():
+        return path / PLAN_FILE
+    if not path.exists():
+        raise InputDataError(f"no such plan file or folder; {_fix(path.parent)}", source=str(path))
+    return path
+
+
+def _check_files(gpkg: Path, layers: tuple[str, ...], *, kpis: bool) -> None:
+    fix = _fix(gpkg.parent)
+    kpis_file = gpkg.parent / KPIS_FILE
+    problems = [f"{p.name} is missing" for p in (gpkg, *((kpis_file,) if kpis else ())) if not p.is_file()]
+    if gpkg.is_file():
+        try:
+            present = {name for name, _ in pyogrio.list_layers(gpkg)}
+        except pyogrio.errors.DataSourceError as error:
+            raise InputDataError(f"is not a readable GeoPackage ({error}); {fix}", source=str(gpkg)) from error
+        problems += [
+            f"{PLAN_FILE} has no layer {layer!r} (it has {sorted(present)})" for layer in layers if layer not in present
+        ]
+    if problems:
+        raise InputDataError(f"is not a complete plan; {fix}", source=str(gpkg.parent), problems=problems)
+
+
+def _settings(gpkg: Path) -> PlanSettings:
+    table = pyogrio.read_dataframe(gpkg, layer=SETTINGS_LAYER)
+    try:
+        data = json.loads(table.loc[table["key"] == "plan", "value"].iloc[0])
+    except (KeyError, IndexError, json.JSONDecodeError) as error:
+        raise InputDataError(
+            f"has an unreadable settings layer ({error}); {_fix(gpkg.parent)}", source=str(gpkg)
+        ) from error
+    return PlanSettings.from_json(data, source=str(gpkg))
+
+
+def _kpis(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputDataError(f"is not valid JSON ({error}); {_fix(path.parent)}", source=str(path)) from error
+
+
+def _in_bng(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if frame.crs is not None and frame.crs.to_epsg() != 27700:
-        frame = frame.to_crs(27700)
-    table = pd.DataFrame(frame[columns])
-    table["x_m"], table["y_m"] = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
-    return table
+        frame = frame.to_crs(BNG)
+    return frame

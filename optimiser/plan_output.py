@@ -19,23 +19,22 @@ import pyogrio
 from geodata import embedded
 from geodata.atomic import move_into_place, staging_folder
 from geodata.crs import BNG, crs_to_lonlat
+from models.response import expected_cover
+from optimiser.plan_input import KPIS_FILE, PLAN_FILE, SETTINGS_LAYER
+from optimiser.plan_settings import NetworkIdentity, PlanSettings
 from optimiser.prepare import PreparedScenario
-from optimiser.solve import ShiftResult, estimated_busy_fraction
+from optimiser.solve import ShiftResult
 
-PLAN_FILES = ("plan.gpkg", "plan.csv", "kpis.json")
-#: Layer of plan.gpkg holding :func:`plan_settings` as JSON (a table without geometry).
-SETTINGS_LAYER = "settings"
-#: Version of the plan.gpkg layout; ``hubplan evaluate`` refuses other versions.
-PLAN_FORMAT_VERSION = 1
+PLAN_FILES = (PLAN_FILE, "plan.csv", KPIS_FILE)
 
 
 def write_plan(prepared: PreparedScenario, results: list[ShiftResult], kpis: dict, out_dir: str | Path) -> list[Path]:
     """Write the plan files into ``out_dir`` (created if needed) and return their paths."""
     with staging_folder(out_dir) as staging:
         locations = deployment_locations(prepared, results)
-        _write_geopackage(staging / "plan.gpkg", prepared, results, locations, kpis)
+        _write_geopackage(staging / PLAN_FILE, prepared, results, locations)
         locations.drop(columns="geometry").to_csv(staging / "plan.csv", index=False, float_format="%.6f")
-        (staging / "kpis.json").write_text(json.dumps(_json_safe(kpis), indent=2) + "\n")
+        (staging / KPIS_FILE).write_text(json.dumps(_json_safe(kpis), indent=2) + "\n")
         return move_into_place(staging, out_dir, PLAN_FILES)
 
 
@@ -81,7 +80,7 @@ def demand_layer(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.
     frames = []
     for result in results:
         instance = result.instance
-        busy = estimated_busy_fraction(prepared, instance, result.shift)
+        busy = prepared.response.busy_fraction_by_shift[result.shift]
         sites_within = result.plan.coverage.cover_count_grade1
         frames.append(
             pd.DataFrame(
@@ -96,7 +95,7 @@ def demand_layer(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.
                     "covered_grade1": result.response_s <= instance.target_grade1_s,
                     "covered_grade2": result.response_s <= instance.target_grade2_s,
                     "grade1_sites_within_target": sites_within,
-                    "grade1_expected_cover": 1.0 - busy ** sites_within.astype(float),
+                    "grade1_expected_cover": expected_cover(busy, sites_within),
                     "responding_site": site_ids[result.responding_site],
                     "responding_base": base_names[result.responding_base],
                     "x_m": nodes["x_m"],
@@ -120,44 +119,26 @@ def bases_layer(prepared: PreparedScenario) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["easting"], table["northing"]), crs=BNG)
 
 
-def plan_settings(prepared: PreparedScenario, kpis: dict) -> dict:
-    """What ``hubplan evaluate`` needs to re-run the plan's response model on other points.
-
-    Network (source and fingerprint, checked on load), blue-light speed factor,
-    mobilisation delay, targets, each base's reach, the shifts' hours and busy fractions.
-    """
+def plan_settings(prepared: PreparedScenario) -> PlanSettings:
+    """What every command needs to re-run the plan's response model: the network's identity and the assumptions."""
     scenario = prepared.scenario
-    return {
-        "format_version": PLAN_FORMAT_VERSION,
-        "scenario": scenario.name,
-        "scenario_path": kpis["assumptions"]["scenario_path"],
-        "network_source": scenario.network.source,
-        "network_name": prepared.network.name,
-        "network_fingerprint": prepared.network.fingerprint,
-        "speed_factor": scenario.network.speed_factor,
-        "max_snap_m": scenario.network.max_snap_m,
-        "mobilisation_s": scenario.response.mobilisation_s,
-        "target_grade1_s": 60.0 * scenario.response.target_grade1_min,
-        "target_grade2_s": 60.0 * scenario.response.target_grade2_min,
-        "max_base_travel_s": {
-            base.name: float(limit) for base, limit in zip(scenario.bases, prepared.max_base_travel_s, strict=True)
-        },
-        "shifts": [
-            {"name": s.name, "start_hour": s.start_hour, "end_hour": s.end_hour}
-            for s in prepared.demand.shifts
-            if s.name in scenario.shift_names
-        ],
-        "busy_fraction_by_shift": kpis["busy_fraction_by_shift"],
-    }
+    path = None if scenario.path == "<memory>" else str(Path(scenario.path).resolve())
+    network = NetworkIdentity(
+        source=scenario.network.source,
+        name=prepared.network.name,
+        fingerprint=prepared.network.fingerprint,
+        max_snap_m=scenario.network.max_snap_m,
+    )
+    return PlanSettings(scenario=scenario.name, scenario_path=path, network=network, response=prepared.response)
 
 
 def _write_geopackage(
-    path: Path, prepared: PreparedScenario, results: list[ShiftResult], locations: gpd.GeoDataFrame, kpis: dict
+    path: Path, prepared: PreparedScenario, results: list[ShiftResult], locations: gpd.GeoDataFrame
 ) -> None:
     bases_layer(prepared).to_file(path, layer="bases", driver="GPKG")
     locations.to_file(path, layer="deployment_locations", driver="GPKG")
     demand_layer(prepared, results).to_file(path, layer="demand", driver="GPKG")
-    settings = pd.DataFrame({"key": ["plan"], "value": [json.dumps(_json_safe(plan_settings(prepared, kpis)))]})
+    settings = pd.DataFrame({"key": ["plan"], "value": [json.dumps(_json_safe(plan_settings(prepared).to_json()))]})
     pyogrio.write_dataframe(settings, path, layer=SETTINGS_LAYER, driver="GPKG")
 
 

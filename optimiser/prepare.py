@@ -27,7 +27,9 @@ from geodata.matrix_cache import cached_travel_time_matrix, default_cache_dir
 from geodata.network import RoadNetwork
 from geodata.points import read_points
 from models.instance import response_matrix_from_pairs
+from models.response import ResponseSettings, response_time_s
 from optimiser.networks import load_network
+from optimiser.plan_settings import scenario_response_settings
 from optimiser.scenario import BaseSpec, Scenario
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ class PreparedScenario:
         within the Grade 2 target (absent = beyond).
     base_to_candidate_s
         Normal-driving time base -> candidate, seconds, dense; ``inf`` beyond the base's reach.
+    response
+        The response assumptions, with each shift's busy fraction, computed once for the scenario.
     """
 
     scenario: Scenario
@@ -57,6 +61,7 @@ class PreparedScenario:
     base_response_s: scipy.sparse.csr_matrix
     base_to_candidate_s: np.ndarray
     max_base_travel_s: np.ndarray
+    response: ResponseSettings
 
 
 def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: int = 1) -> PreparedScenario:
@@ -85,27 +90,26 @@ def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: in
     candidate_points = _snap_candidates(network, candidates, base_points, max_snap_m)
     candidates = candidates.iloc[_positions(candidates, candidate_points)].reset_index(drop=True)
     sites = _concat_points(candidate_points, base_points)
-    response_network = network.with_speed_factor(scenario.network.speed_factor)
-    mobilisation_s = scenario.response.mobilisation_s
+    max_base_travel_s = np.array(
+        [60.0 * (b.max_travel_min or scenario.response.max_base_travel_min) for b in scenario.bases]
+    )
+    response = scenario_response_settings(scenario, demand, max_base_travel_s)
     travel = _matrix(
-        response_network,
+        network.with_speed_factor(response.speed_factor),
         sites,
         demand_points,
-        cutoff_s=scenario.response.target_grade2_min * 60.0 - mobilisation_s,
+        cutoff_s=response.travel_budget_s(2),
         progress=progress,
         label="response times",
         workers=workers,
     )
-    response = response_matrix_from_pairs(
+    response_s = response_matrix_from_pairs(
         travel.destination_index,
         travel.origin_index,
-        travel.travel_time_s + mobilisation_s,
+        response_time_s(response.mobilisation_s, travel.travel_time_s),
         shape=(len(demand_points), len(sites)),
     )
     n_candidates = len(candidate_points)
-    max_base_travel_s = np.array(
-        [60.0 * (b.max_travel_min or scenario.response.max_base_travel_min) for b in scenario.bases]
-    )
     tie = _matrix(
         network,
         base_points,
@@ -121,10 +125,11 @@ def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: in
         demand=demand,
         candidates=candidates.assign(node_index=candidate_points.node_index),
         bases=bases.assign(node_index=base_points.node_index),
-        candidate_response_s=response[:, :n_candidates].tocsr(),
-        base_response_s=response[:, n_candidates:].tocsr(),
+        candidate_response_s=response_s[:, :n_candidates].tocsr(),
+        base_response_s=response_s[:, n_candidates:].tocsr(),
         base_to_candidate_s=tie.to_dense(fill=np.inf),
         max_base_travel_s=max_base_travel_s,
+        response=response,
     )
 
 

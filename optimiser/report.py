@@ -1,72 +1,34 @@
-"""The map report of a written plan: read ``plan.gpkg`` and ``kpis.json``, rebuild what the map needs, save.
+"""The map report of a written plan: read it, rebuild what the map needs, save.
 
-The plan does not store the network, so the report rebuilds it from the
-source named in ``kpis.json`` and computes, per shift:
-
-* the **Grade 1 reachable area**: road nodes reached within the Grade 1 budget
-  (target minus mobilisation delay, at the plan's blue-light speed factor) from
-  the shift's deployment locations and the bases, split by the base whose cars
-  get there first, each node buffered by :data:`NODE_BUFFER_M` and unioned, then
-  drawn at display resolution (gaps under 800 m closed, 50 m simplification,
-  holes under 1 km² filled);
-* the **LSOA response time**: the Grade 1 demand-weighted mean response time of
-  each LSOA's demand nodes, from the plan's own ``demand`` layer.
-
-:func:`write_report` hands these to :func:`maps.report.build_report` and saves
-the page (and the response-time chart beside it) atomically.
+The plan is read by :func:`optimiser.plan_input.read_plan`, the reader every
+command shares, and its network is rebuilt and checked against the plan's
+fingerprint by :func:`optimiser.plan_input.load_plan_network`. Per shift the
+report draws the Grade 1 reachable area (:func:`geodata.areas.reachable_areas`,
+within the plan's Grade 1 travel budget at its blue-light speed factor) and the
+LSOA response times (:func:`geodata.areas.lsoa_response_times`, from the plan's
+own ``demand`` layer). :func:`write_report` hands these to
+:func:`maps.report.build_report` and saves the page (and the response-time
+chart beside it) atomically.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
 import pandas as pd
-import pyogrio
-import shapely
 
 from geodata import embedded
+from geodata.areas import lsoa_response_times, main_roads, reachable_areas
 from geodata.atomic import write_text_atomic
 from geodata.errors import InputDataError
-from geodata.matrix import nearest_travel_time_s, snap_points
-from geodata.network import RoadNetwork
 from maps.data import ReportData, ReportDataError
 from maps.report import build_report, response_chart_svg
-from optimiser.networks import load_network
 from optimiser.pages import save_page
-from optimiser.scenario import load_scenario
+from optimiser.plan_input import WrittenPlan, load_plan_network, read_plan
 
 log = logging.getLogger(__name__)
-
-PLAN_LAYERS = ("bases", "deployment_locations", "demand")
-#: Radius drawn around each reached road node (metres); the modelled network's nodes are about 200 m apart.
-NODE_BUFFER_M = 300.0
-#: Gaps narrower than twice this between reached nodes are closed (morphological closing, metres).
-REACH_CLOSE_M = 400.0
-#: Simplification of the reachable-area polygons (metres).
-REACH_SIMPLIFY_M = 50.0
-#: Unreached holes smaller than this inside a reachable area are filled (square metres).
-REACH_MIN_HOLE_M2 = 1.0e6
-#: Road classes drawn when there is no basemap (OSM ``*_link`` roads count as their class).
-MAIN_ROAD_CLASSES = ("motorway", "trunk", "primary")
-#: Largest distance from a site to the network node it is snapped to again (sites came from the network).
-SITE_SNAP_M = 5000.0
-
-
-@dataclass(frozen=True, eq=False)
-class PlanFiles:
-    """The contents of a plan folder written by ``hubplan optimise``."""
-
-    folder: Path
-    bases: gpd.GeoDataFrame
-    locations: gpd.GeoDataFrame
-    demand: gpd.GeoDataFrame
-    kpis: dict
 
 
 def write_report(plan_dir: str | Path, out_html: str | Path, *, basemap: str | None = None) -> Path:
@@ -89,10 +51,11 @@ def write_report(plan_dir: str | Path, out_html: str | Path, *, basemap: str | N
     Raises
     ------
     InputDataError
-        If a plan file or layer is missing or unreadable, or the network cannot be rebuilt.
+        If a plan file or layer is missing or unreadable, the plan was written by
+        another hubplan version, or its network is not the one it was made on.
     """
     started = time.perf_counter()
-    plan = read_plan(plan_dir)
+    plan = read_plan(plan_dir, demand=True, kpis=True)
     data = report_data(plan)
     fmap = build_report(data, basemap=basemap)
     out = Path(out_html)
@@ -113,59 +76,23 @@ def chart_path(out_html: Path) -> Path:
     return out_html.with_name(f"{out_html.stem}-chart.svg")
 
 
-def read_plan(plan_dir: str | Path) -> PlanFiles:
-    """Read ``plan.gpkg`` (layers bases, deployment_locations, demand) and ``kpis.json`` of a plan folder.
-
-    Raises
-    ------
-    InputDataError
-        Naming every missing file or layer, with the command that writes them.
-    """
-    folder = Path(plan_dir)
-    gpkg, kpis_file = folder / "plan.gpkg", folder / "kpis.json"
-    _check_plan_files(folder, gpkg, kpis_file)
-    frames = {layer: gpd.read_file(gpkg, layer=layer) for layer in PLAN_LAYERS}
-    try:
-        kpis = json.loads(kpis_file.read_text())
-    except json.JSONDecodeError as error:
-        raise InputDataError(
-            f"is not valid JSON ({error}); re-run hubplan optimise to rewrite it", source=str(kpis_file)
-        ) from error
-    return PlanFiles(folder, frames["bases"], frames["deployment_locations"], frames["demand"], kpis)
-
-
-def _check_plan_files(folder: Path, gpkg: Path, kpis_file: Path) -> None:
-    fix = f"write the plan first: hubplan optimise SCENARIO.toml --out {folder}"
-    problems = [f"{path.name} is missing" for path in (gpkg, kpis_file) if not path.is_file()]
-    if gpkg.is_file():
-        try:
-            present = {name for name, _ in pyogrio.list_layers(gpkg)}
-        except pyogrio.errors.DataSourceError as error:
-            raise InputDataError(f"is not a readable GeoPackage ({error}); {fix}", source=str(gpkg)) from error
-        problems += [
-            f"plan.gpkg has no layer {layer!r} (it has {sorted(present)})"
-            for layer in PLAN_LAYERS
-            if layer not in present
-        ]
-    if problems:
-        raise InputDataError(f"is not a complete plan folder; {fix}", source=str(folder), problems=problems)
-
-
-def report_data(plan: PlanFiles) -> ReportData:
-    """Rebuild the network and compute everything the map shows, as :class:`maps.data.ReportData`."""
-    assumptions = plan.kpis.get("assumptions", {})
-    network = load_network(network_source(plan))
-    fast = network.with_speed_factor(float(assumptions.get("speed_factor", 1.0)))
-    target_s = 60.0 * float(plan.kpis.get("grade1", {}).get("target_min", 15.0))
-    budget_s = target_s - float(assumptions.get("mobilisation_s", 0.0))
+def report_data(plan: WrittenPlan) -> ReportData:
+    """Rebuild the plan's network and compute everything the map shows, as :class:`maps.data.ReportData`."""
+    response = plan.response
+    network = load_plan_network(plan)
+    fast = network.with_speed_factor(response.speed_factor)
     shifts = shift_order(plan)
+    if plan.demand is None or plan.kpis is None:
+        raise ValueError("report_data needs a plan read with read_plan(..., demand=True, kpis=True)")
     try:
         return ReportData(
             bases=plan.bases,
             locations=plan.locations,
             demand=plan.demand,
-            reachable=reachable_areas(fast, plan.locations, plan.bases, shifts=shifts, budget_s=budget_s),
-            lsoa_times=lsoa_response_times(plan.demand, embedded.load_lsoas(), target_s=target_s),
+            reachable=reachable_areas(
+                fast, plan.locations, plan.bases, shifts=shifts, budget_s=response.travel_budget_s(1)
+            ),
+            lsoa_times=lsoa_response_times(plan.demand, embedded.load_lsoas(), target_s=response.target_s(1)),
             boundaries=embedded.load_boundaries(),
             roads=main_roads(network),
             kpis=plan.kpis,
@@ -174,189 +101,14 @@ def report_data(plan: PlanFiles) -> ReportData:
     except ReportDataError as error:
         raise InputDataError(
             "cannot be drawn; re-run hubplan optimise to rewrite it",
-            source=str(plan.folder / "plan.gpkg"),
+            source=str(plan.path),
             problems=error.problems,
         ) from error
 
 
-def network_source(plan: PlanFiles) -> str:
-    """The ``--network`` value the plan was made with, from ``kpis.json`` (or its scenario file)."""
-    assumptions = plan.kpis.get("assumptions", {})
-    if assumptions.get("network_source"):
-        return str(assumptions["network_source"])
-    scenario_path = assumptions.get("scenario_path")
-    if scenario_path and Path(scenario_path).is_file():
-        return load_scenario(scenario_path).network.source
-    if str(assumptions.get("network", "")).startswith("modelled"):
-        return "default"
-    raise InputDataError(
-        "does not say which road network the plan used (assumptions.network_source); "
-        "re-run hubplan optimise to rewrite it",
-        source=str(plan.folder / "kpis.json"),
-    )
-
-
-def shift_order(plan: PlanFiles) -> tuple[str, ...]:
-    """Shift names in the plan's order (as in ``kpis.json``), then any others found in the plan."""
-    listed = list(plan.kpis.get("grade1", {}).get("by_shift", {}))
-    found = pd.unique(pd.concat([plan.locations["shift"], plan.demand["shift"]]).astype(str))
+def shift_order(plan: WrittenPlan) -> tuple[str, ...]:
+    """Shift names in the plan's order, then any others found in its layers."""
+    listed = [s.name for s in plan.response.shifts]
+    layers = [plan.locations["shift"]] + ([plan.demand["shift"]] if plan.demand is not None else [])
+    found = pd.unique(pd.concat(layers).astype(str))
     return tuple(dict.fromkeys([*listed, *found]))
-
-
-def reachable_areas(
-    network: RoadNetwork,
-    locations: gpd.GeoDataFrame,
-    bases: gpd.GeoDataFrame,
-    *,
-    shifts: tuple[str, ...],
-    budget_s: float,
-    buffer_m: float = NODE_BUFFER_M,
-) -> gpd.GeoDataFrame:
-    """Area reached within ``budget_s`` of travel, per shift and base (the part its cars reach first).
-
-    Parameters
-    ----------
-    network
-        The response network (blue-light speed factor applied).
-    locations
-        Deployment locations: ``shift, base, location_id, easting, northing``.
-    bases
-        Bases: ``name, easting, northing``; a base's own site counts for its cars in every shift.
-    shifts
-        The shifts to compute.
-    budget_s
-        Travel time allowed (Grade 1 target minus mobilisation delay), seconds.
-    buffer_m
-        Radius drawn around each reached (snappable) road node.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``shift, base, reached_nodes`` and a (multi)polygon, in the network's CRS.
-    """
-    started = time.perf_counter()
-    snappable = network.snappable if network.snappable is not None else np.ones(network.n_nodes, dtype=bool)
-    base_names = [str(name) for name in bases["name"]]
-    rows = []
-    for shift in shifts:
-        times = np.vstack([_base_times(network, locations, bases, shift, base, budget_s) for base in base_names])
-        first = np.argmin(times, axis=0)
-        reached = snappable & (times.min(axis=0) <= budget_s)
-        for k, base in enumerate(base_names):
-            nodes = reached & (first == k)
-            rows.append(
-                {
-                    "shift": shift,
-                    "base": base,
-                    "reached_nodes": int(nodes.sum()),
-                    "geometry": _node_area(network, nodes, buffer_m),
-                }
-            )
-    areas = gpd.GeoDataFrame(rows, geometry="geometry", crs=network.crs)
-    log.info(
-        "reachable areas: %d shifts x %d bases within %.0f s of travel in %.1f s",
-        len(shifts),
-        len(base_names),
-        budget_s,
-        time.perf_counter() - started,
-    )
-    return areas
-
-
-def _base_times(
-    network: RoadNetwork,
-    locations: gpd.GeoDataFrame,
-    bases: gpd.GeoDataFrame,
-    shift: str,
-    base: str,
-    budget_s: float,
-) -> np.ndarray:
-    """Travel time from the nearest of a base's open sites (its locations in ``shift`` and the base) to every node."""
-    own = locations[(locations["shift"].astype(str) == shift) & (locations["base"].astype(str) == base)]
-    home = bases[bases["name"].astype(str) == base]
-    ids = [f"location:{i}" for i in own["location_id"]] + [f"base:{base}"]
-    x_m = np.concatenate([own["easting"].to_numpy(float), home["easting"].to_numpy(float)])
-    y_m = np.concatenate([own["northing"].to_numpy(float), home["northing"].to_numpy(float)])
-    sites = snap_points(
-        network,
-        np.array(ids, dtype=object),
-        x_m,
-        y_m,
-        max_snap_m=SITE_SNAP_M,
-        source=f"deployment locations of {base} ({shift})",
-    )
-    return nearest_travel_time_s(network, sites, cutoff_s=budget_s)
-
-
-def _node_area(network: RoadNetwork, nodes: np.ndarray, buffer_m: float) -> shapely.Geometry:
-    if not nodes.any():
-        return shapely.Polygon()
-    discs = shapely.buffer(shapely.points(network.x_m[nodes], network.y_m[nodes]), buffer_m, quad_segs=3)
-    area = shapely.union_all(discs).buffer(REACH_CLOSE_M, quad_segs=2).buffer(-REACH_CLOSE_M, quad_segs=2)
-    return fill_small_holes(area.simplify(REACH_SIMPLIFY_M), min_area_m2=REACH_MIN_HOLE_M2)
-
-
-def fill_small_holes(area: shapely.Geometry, *, min_area_m2: float) -> shapely.Geometry:
-    """``area`` with interior rings (holes) smaller than ``min_area_m2`` removed."""
-    polygons = [
-        shapely.Polygon(part.exterior, [ring for ring in part.interiors if shapely.Polygon(ring).area >= min_area_m2])
-        for part in shapely.get_parts(area)
-        if isinstance(part, shapely.Polygon) and not part.is_empty
-    ]
-    return shapely.MultiPolygon(polygons) if polygons else shapely.Polygon()
-
-
-def lsoa_response_times(demand: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame, *, target_s: float) -> gpd.GeoDataFrame:
-    """Grade 1 demand-weighted mean response time (minutes) and share within target, per LSOA and shift.
-
-    Unreached demand (no site within the Grade 2 target) is left out of the mean and counted
-    as not covered; an LSOA none of whose demand is reached gets NaN minutes. An LSOA whose
-    Grade 1 demand is zero in a shift gets the plain mean of its nodes.
-    """
-    table = pd.DataFrame(demand.drop(columns="geometry"))
-    seconds = table["response_time_s"].to_numpy(float)
-    reached = np.isfinite(seconds)
-    weight = table["grade1_per_year"].to_numpy(float)
-    table = table.assign(
-        w_reached=np.where(reached, weight, 0.0),
-        wt=np.where(reached, weight * seconds, 0.0),
-        w_covered=np.where(reached & (seconds <= target_s), weight, 0.0),
-        n_reached=reached.astype(float),
-        t_reached=np.where(reached, seconds, 0.0),
-    )
-    sums = (
-        table.groupby(["shift", "lsoa_code"], sort=False)[
-            ["grade1_per_year", "w_reached", "wt", "w_covered", "n_reached", "t_reached"]
-        ]
-        .sum()
-        .reset_index()
-    )
-    weighted = sums["wt"] / sums["w_reached"].where(sums["w_reached"] > 0)
-    plain = sums["t_reached"] / sums["n_reached"].where(sums["n_reached"] > 0)
-    sums["grade1_response_min"] = weighted.fillna(plain) / 60.0
-    sums["grade1_covered_share"] = sums["w_covered"] / sums["grade1_per_year"].where(sums["grade1_per_year"] > 0)
-    columns = ["shift", "lsoa_code", "grade1_per_year", "grade1_response_min", "grade1_covered_share"]
-    shapes = lsoas[["lsoa_code", "lsoa_name", "la_name", "geometry"]]
-    return gpd.GeoDataFrame(shapes.merge(sums[columns], on="lsoa_code", how="inner"), crs=lsoas.crs)
-
-
-def main_roads(network: RoadNetwork) -> gpd.GeoDataFrame:
-    """The network's motorway, trunk and primary edges merged into one (multi)line per class."""
-    road_class = pd.Series(network.road_class.astype(str)).str.removesuffix("_link").to_numpy()
-    keep = np.isin(road_class, MAIN_ROAD_CLASSES)
-    source, target = network.edge_source[keep], network.edge_target[keep]
-    pairs = np.unique(
-        np.column_stack([np.minimum(source, target), np.maximum(source, target), pd.factorize(road_class[keep])[0]]),
-        axis=0,
-    )
-    classes = pd.factorize(road_class[keep])[1]
-    rows = []
-    for code, name in enumerate(classes):
-        chosen = pairs[pairs[:, 2] == code]
-        coords = np.stack(
-            [np.column_stack([network.x_m[chosen[:, j]], network.y_m[chosen[:, j]]]) for j in (0, 1)], axis=1
-        )
-        rows.append(
-            {"road_class": str(name), "geometry": shapely.line_merge(shapely.union_all(shapely.linestrings(coords)))}
-        )
-    return gpd.GeoDataFrame(rows, columns=["road_class", "geometry"], geometry="geometry", crs=network.crs)

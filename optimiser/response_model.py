@@ -22,11 +22,10 @@ from scipy.sparse.csgraph import dijkstra
 
 from geodata import embedded
 from geodata.crs import BNG
-from geodata.errors import InputDataError
 from geodata.matrix import nearest_nodes, nearest_origin
 from geodata.network import RoadNetwork
-from optimiser.networks import load_network
-from optimiser.plan_input import PlanForEvaluation
+from models.response import ResponseSettings
+from optimiser.plan_input import WrittenPlan, load_plan_network
 
 log = logging.getLogger(__name__)
 
@@ -68,35 +67,33 @@ class ResponseModel:
         Per node: local authority name (:data:`OUTSIDE` when outside all).
     """
 
-    plan: PlanForEvaluation
+    plan: WrittenPlan
     network: RoadNetwork
     sites: pd.DataFrame
     shifts: dict[str, ShiftLookup]
     beyond_base_reach: np.ndarray
     local_authority: np.ndarray
-    busy_fraction: dict[str, float]
 
     @property
-    def mobilisation_s(self) -> float:
-        """Dispatch-to-wheels-rolling delay, seconds."""
-        return float(self.plan.settings["mobilisation_s"])
+    def response(self) -> ResponseSettings:
+        """The plan's response assumptions (targets, mobilisation, speed factor, busy fractions)."""
+        return self.plan.response
+
+    @property
+    def busy_fraction(self) -> dict[str, float]:
+        """Estimated busy fraction of each shift."""
+        return dict(self.plan.response.busy_fraction_by_shift)
 
 
-def build_response_model(plan: PlanForEvaluation) -> ResponseModel:
+def build_response_model(plan: WrittenPlan) -> ResponseModel:
     """Load the plan's network (checking it is the one the plan was made with) and build every lookup."""
-    settings = plan.settings
-    network = load_network(settings["network_source"])
-    if network.fingerprint != settings["network_fingerprint"]:
-        raise InputDataError(
-            f"was made on a different road network than {settings['network_source']!r} gives now (fingerprints "
-            "differ); re-run hubplan optimise on the current network",
-            source=str(plan.path),
-        )
-    fast = network.with_speed_factor(float(settings["speed_factor"]))
+    response = plan.response
+    network = load_plan_network(plan)
+    fast = network.with_speed_factor(response.speed_factor)
     sites = _sites(plan, network)
-    budget_s = plan.target_s(1) - float(settings["mobilisation_s"])
+    budget_s = response.travel_budget_s(1)
     shifts = {}
-    for shift in (s.name for s in plan.shifts):
+    for shift in (s.name for s in response.shifts):
         open_rows = np.flatnonzero((sites["shift"] == shift) | (sites["kind"] == "base"))
         shifts[shift] = shift_lookup(fast, shift, sites["node"].to_numpy(), open_rows, budget_s)
     return ResponseModel(
@@ -106,7 +103,6 @@ def build_response_model(plan: PlanForEvaluation) -> ResponseModel:
         shifts=shifts,
         beyond_base_reach=_beyond_base_reach(plan, network),
         local_authority=_local_authority(network),
-        busy_fraction={k: float(v) for k, v in settings.get("busy_fraction_by_shift", {}).items()},
     )
 
 
@@ -131,7 +127,7 @@ def shift_lookup(
     return ShiftLookup(shift, travel_s, site, _count_within(network, site_nodes[open_rows], budget_s))
 
 
-def _sites(plan: PlanForEvaluation, network: RoadNetwork) -> pd.DataFrame:
+def _sites(plan: WrittenPlan, network: RoadNetwork) -> pd.DataFrame:
     locations = pd.DataFrame(
         {
             "site_id": plan.locations["location_id"].astype(str),
@@ -139,8 +135,8 @@ def _sites(plan: PlanForEvaluation, network: RoadNetwork) -> pd.DataFrame:
             "kind": "location",
             "base": plan.locations["base"].astype(str),
             "shift": plan.locations["shift"].astype(str),
-            "x_m": plan.locations["x_m"],
-            "y_m": plan.locations["y_m"],
+            "x_m": plan.locations["easting"].to_numpy(float),
+            "y_m": plan.locations["northing"].to_numpy(float),
         }
     )
     bases = pd.DataFrame(
@@ -150,8 +146,8 @@ def _sites(plan: PlanForEvaluation, network: RoadNetwork) -> pd.DataFrame:
             "kind": "base",
             "base": plan.bases["name"].astype(str),
             "shift": "",
-            "x_m": plan.bases["x_m"],
-            "y_m": plan.bases["y_m"],
+            "x_m": plan.bases["easting"].to_numpy(float),
+            "y_m": plan.bases["northing"].to_numpy(float),
         }
     )
     sites = pd.concat([locations, bases], ignore_index=True)
@@ -167,9 +163,9 @@ def _count_within(network: RoadNetwork, nodes: np.ndarray, budget_s: float) -> n
     return (np.atleast_2d(times) <= budget_s).sum(axis=0).astype(np.int16)
 
 
-def _beyond_base_reach(plan: PlanForEvaluation, network: RoadNetwork) -> np.ndarray:
-    reach_s = plan.settings["max_base_travel_s"]
-    nodes, _ = nearest_nodes(network, plan.bases["x_m"].to_numpy(float), plan.bases["y_m"].to_numpy(float))
+def _beyond_base_reach(plan: WrittenPlan, network: RoadNetwork) -> np.ndarray:
+    reach_s = plan.response.max_base_travel_s
+    nodes, _ = nearest_nodes(network, plan.bases["easting"].to_numpy(float), plan.bases["northing"].to_numpy(float))
     limits = np.array([float(reach_s.get(str(name), np.inf)) for name in plan.bases["name"]])
     times = np.atleast_2d(dijkstra(network.csgraph, directed=True, indices=nodes, limit=float(limits.max())))
     return ~(times <= limits[:, None]).any(axis=0)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.matrix import nearest_nodes
+from models.response import expected_cover, response_time_s
 from optimiser.response_model import ResponseModel
 
 REASONS = ("beyond_every_base_reach", "no_site_within_target", "no_route")
@@ -37,16 +38,13 @@ PASSED_THROUGH = ("crime_type", "source")
 
 def hour_to_shift(model: ResponseModel) -> np.ndarray:
     """Shift name of each hour 0..23."""
-    table = np.empty(24, dtype=object)
-    for shift in model.plan.shifts:
-        table[list(shift.hours)] = shift.name
-    return table
+    return model.response.shift_of_hour()
 
 
 def far_from_road(model: ResponseModel, valid: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest node and snap distance of each row, and which rows are farther than the plan's ``max_snap_m``."""
     node, snap_m = nearest_nodes(model.network, valid["x_m"].to_numpy(float), valid["y_m"].to_numpy(float))
-    return node, snap_m, snap_m > float(model.plan.settings["max_snap_m"])
+    return node, snap_m, snap_m > model.plan.settings.network.max_snap_m
 
 
 def score_chunk(
@@ -82,8 +80,9 @@ def score_chunk(
         count[rows] = lookup.grade1_site_count[node[rows]]
         busy[rows] = model.busy_fraction.get(name, np.nan)
     grade = valid["grade"].to_numpy(np.int8)
-    response_s = model.mobilisation_s + travel_s
-    target_s = np.select([grade == 1, grade == 2], [model.plan.target_s(1), model.plan.target_s(2)], np.nan)
+    response = model.response
+    response_s = response_time_s(response.mobilisation_s, travel_s)
+    target_s = np.select([grade == 1, grade == 2], [response.target_s(1), response.target_s(2)], np.nan)
     within = pd.array(np.where(np.isnan(target_s), pd.NA, response_s <= target_s), dtype="boolean")
     sites = model.sites
     reached = site >= 0
@@ -110,7 +109,7 @@ def score_chunk(
             "target_s": target_s,
             "within_target": within,
             "grade1_sites_within_target": np.where(grade == 1, count, -1).astype(np.int16),
-            "grade1_chance_free_car_within_target": np.where(grade == 1, 1.0 - busy ** count.astype(float), np.nan),
+            "grade1_chance_free_car_within_target": np.where(grade == 1, expected_cover(busy, count), np.nan),
             "missed_reason": _missed_reason(model, node, within, reached),
             "actual_response_s": actual_s,
             "actual_within_target": pd.array(

@@ -16,10 +16,6 @@ from optimiser.prepare import PreparedScenario
 
 log = logging.getLogger(__name__)
 
-#: Largest busy fraction used (a saturated shift would otherwise give q = 1, and no cover at all).
-MAX_BUSY_FRACTION = 0.95
-
-
 @dataclass(frozen=True, eq=False)
 class ShiftResult:
     """One shift's plan and, per demand node, the fastest open site and its response time.
@@ -47,7 +43,7 @@ def coverage_params(prepared: PreparedScenario, instance: CoverageInstance, shif
     spec = prepared.scenario.solver
     busy = spec.busy_fraction
     if busy == "auto":
-        busy = estimated_busy_fraction(prepared, instance, shift)
+        busy = prepared.response.busy_fraction_by_shift[shift]
     return CoverageParams(
         objective=spec.objective,
         grade1_weight=spec.grade1_weight,
@@ -62,27 +58,10 @@ def coverage_params(prepared: PreparedScenario, instance: CoverageInstance, shif
     )
 
 
-def estimated_busy_fraction(prepared: PreparedScenario, instance: CoverageInstance, shift: str) -> float:
-    """Share of time a car is busy in ``shift``: job car-hours per hour over the cars on duty (capped)."""
-    response = prepared.scenario.response
-    hours = next(len(s.hours) for s in prepared.demand.shifts if s.name == shift)
-    work_per_hour = (
-        (
-            instance.grade1_demand.sum() * response.job_time_grade1_min
-            + instance.grade2_demand.sum() * response.job_time_grade2_min
-        )
-        / 60.0
-        / (365.0 * hours)
-    )
-    units = float(instance.units_per_base.sum())
-    return float(min(MAX_BUSY_FRACTION, work_per_hour / units)) if units > 0 else MAX_BUSY_FRACTION
-
-
 def shift_instance(prepared: PreparedScenario, shift: str) -> CoverageInstance:
     """The covering instance of one shift."""
     grade1, grade2 = prepared.demand.for_shift(shift)
     bases = prepared.scenario.bases
-    response = prepared.scenario.response
     return CoverageInstance(
         grade1_demand=grade1,
         grade2_demand=grade2,
@@ -92,8 +71,8 @@ def shift_instance(prepared: PreparedScenario, shift: str) -> CoverageInstance:
         max_base_travel_s=prepared.max_base_travel_s,
         locations_per_base=np.array([b.shifts[shift].locations for b in bases]),
         units_per_base=np.array([b.shifts[shift].units for b in bases]),
-        target_grade1_s=response.target_grade1_min * 60.0,
-        target_grade2_s=response.target_grade2_min * 60.0,
+        target_grade1_s=prepared.response.target_grade1_s,
+        target_grade2_s=prepared.response.target_grade2_s,
         demand_group=tuple(prepared.demand.nodes["la_name"]),
         base_names=tuple(b.name for b in bases),
     )

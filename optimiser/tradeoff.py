@@ -41,7 +41,7 @@ from models.budget import coverage_curve, greedy_coverage_curve, solve_min_locat
 from models.instance import CoverageInstance, CoverageParams
 from models.plan import Plan
 from optimiser.optimise import SolvedScenario
-from optimiser.solve import coverage_params, estimated_busy_fraction, shift_instance
+from optimiser.solve import coverage_params, shift_instance
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def scenario_tradeoff(solved: SolvedScenario, *, points: int, target_grade1: flo
     methods: set[str] = set()
     for shift, instance in instances.items():
         params = coverage_params(prepared, instance, shift)
-        busy = estimated_busy_fraction(prepared, instance, shift)  # as kpis.json, whatever the objective's q
+        busy = prepared.response.busy_fraction_by_shift[shift]  # as kpis.json, whatever the objective's q
         total += float(instance.grade1_demand.sum())
         if counts.size:
             plans = _sweep(instance, [int(k) for k in counts], params)

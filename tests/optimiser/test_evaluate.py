@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import dijkstra
 from geodata.matrix import nearest_nodes
 from optimiser.cli import main
 from optimiser.evaluate import EvaluateRequest, evaluate
-from optimiser.plan_input import read_plan_for_evaluation
+from optimiser.plan_input import read_plan
 from optimiser.response_model import OUTSIDE, build_response_model, shift_lookup
 
 SMALL = "tests/data/scenarios/small.toml"
@@ -42,7 +42,7 @@ def plan_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def model(plan_path):
-    return build_response_model(read_plan_for_evaluation(plan_path))
+    return build_response_model(read_plan(plan_path))
 
 
 def incidents_csv(path, rows: list[tuple]) -> str:
@@ -69,7 +69,7 @@ def test_every_incident_is_scored_with_the_fastest_open_site_of_its_shift(plan_p
     scored = run(plan_path, places_file, tmp_path / "out")
     assert len(scored) == 3 * len(PLACES)
     assert (scored["shift"] == scored["hour"].map({3: "night", 10: "early", 18: "late"})).all()
-    fast = model.network.with_speed_factor(float(model.plan.settings["speed_factor"]))
+    fast = model.network.with_speed_factor(model.response.speed_factor)
     node, snap_m = nearest_nodes(model.network, scored["easting"].to_numpy(), scored["northing"].to_numpy())
     np.testing.assert_allclose(scored["snapped_easting"], model.network.x_m[node], atol=0.05)
     np.testing.assert_allclose(scored["snapped_northing"], model.network.y_m[node], atol=0.05)
@@ -81,7 +81,7 @@ def test_every_incident_is_scored_with_the_fastest_open_site_of_its_shift(plan_p
         times = dijkstra(fast.csgraph, indices=open_sites["node"].to_numpy())[:, incident_node]
         best = int(np.argmin(times))
         assert row.travel_time_s == pytest.approx(times[best], abs=0.06)
-        assert row.response_time_s == pytest.approx(times[best] + model.mobilisation_s, abs=0.06)
+        assert row.response_time_s == pytest.approx(times[best] + model.response.mobilisation_s, abs=0.06)
         assert row.responding_site == open_sites["site_id"].iloc[best]
 
 
@@ -182,7 +182,7 @@ def test_unknown_untimed_shift_and_missing_plan_are_clear_errors(plan_path, tmp_
     assert main([*args, "--plan", str(plan_path), "--untimed-shift", "evening"]) == 2
     assert "--untimed-shift 'evening' is not a shift of the plan; valid: early, late, night" in capsys.readouterr().err
     assert main([*args, "--plan", str(tmp_path / "nope.gpkg")]) == 2
-    assert "no such plan file" in capsys.readouterr().err
+    assert "no such plan file or folder" in capsys.readouterr().err
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pyogrio
 import pytest
 
 from optimiser.cli import main
+from optimiser.plan_input import read_plan
+from optimiser.plan_settings import PLAN_FORMAT_VERSION
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "small.toml"
 
@@ -41,11 +44,97 @@ def test_optimise_writes_the_three_files(small_plan):
 def test_plan_records_the_settings_evaluate_needs(small_plan):
     settings = pyogrio.read_dataframe(small_plan / "plan.gpkg", layer="settings")
     plan = json.loads(settings.loc[settings["key"] == "plan", "value"].iloc[0])
-    assert plan["format_version"] == 1
-    assert plan["target_grade1_s"] == 900.0 and plan["target_grade2_s"] == 3600.0
-    assert set(plan["max_base_travel_s"]) == {"Stafford", "Burton"}
-    assert [s["name"] for s in plan["shifts"]] == ["early", "late", "night"]
-    assert len(plan["network_fingerprint"]) > 0
+    assert plan["format_version"] == PLAN_FORMAT_VERSION == 2
+    response = plan["response"]
+    assert response["target_grade1_s"] == 900.0 and response["target_grade2_s"] == 3600.0
+    assert response["mobilisation_s"] == 60.0 and response["speed_factor"] == 1.0
+    assert set(response["max_base_travel_s"]) == {"Stafford", "Burton"}
+    assert [s["name"] for s in response["shifts"]] == ["early", "late", "night"]
+    assert len(plan["network"]["fingerprint"]) > 0
+
+
+def test_busy_fractions_are_computed_once_and_agree_everywhere(small_plan):
+    """kpis.json, the settings layer and the demand layer's expected cover use the same busy fractions."""
+    plan = read_plan(small_plan, demand=True, kpis=True)
+    busy = dict(plan.response.busy_fraction_by_shift)
+    assert plan.kpis["busy_fraction_by_shift"] == {k: round(v, 4) for k, v in busy.items()}
+    demand = plan.demand
+    q = demand["shift"].map(busy).to_numpy(float)
+    np.testing.assert_allclose(
+        demand["grade1_expected_cover"], 1.0 - q ** demand["grade1_sites_within_target"].to_numpy(float)
+    )
+
+
+def test_incidents_at_the_demand_nodes_score_as_the_plan_says(small_plan, tmp_path):
+    """The contract between optimise and evaluate: the same response model gives the same times and counts."""
+    plan = read_plan(small_plan, demand=True)
+    demand = plan.demand
+    start_hour = {s.name: s.start_hour for s in plan.response.shifts}
+    incidents = pd.DataFrame(
+        {
+            "id": [f"n{k}" for k in range(len(demand))],
+            "grade": 1,
+            "timestamp": [f"2018-06-04T{(start_hour[s] + 1) % 24:02d}:30:00" for s in demand["shift"]],
+            "easting": demand["x_m"],
+            "northing": demand["y_m"],
+        }
+    )
+    incidents.to_csv(tmp_path / "incidents.csv", index=False)
+    out = tmp_path / "eval"
+    args = ["-q", "evaluate", "--plan", str(small_plan / "plan.gpkg"), "--incidents", str(tmp_path / "incidents.csv")]
+    assert main([*args, "--out", str(out)]) == 0
+    scored = pd.read_parquet(out / "incidents.parquet").set_index("incident_id").loc[incidents["id"]]
+    assert scored["shift"].tolist() == demand["shift"].tolist()
+    reached = demand["response_time_s"].notna().to_numpy()
+    np.testing.assert_allclose(
+        scored["response_time_s"].to_numpy(float)[reached],
+        demand["response_time_s"].to_numpy(float)[reached],
+        atol=0.06,
+    )
+    assert (scored["response_time_s"].to_numpy(float)[~reached] > 3600.0).all()
+    np.testing.assert_array_equal(
+        scored["grade1_sites_within_target"].to_numpy(int), demand["grade1_sites_within_target"].to_numpy(int)
+    )
+    np.testing.assert_allclose(
+        scored["grade1_chance_free_car_within_target"].to_numpy(float), demand["grade1_expected_cover"], atol=1e-9
+    )
+
+
+def _rewrite_settings(plan_dir: Path, change) -> None:
+    gpkg = plan_dir / "plan.gpkg"
+    table = pyogrio.read_dataframe(gpkg, layer="settings")
+    settings = json.loads(table["value"].iloc[0])
+    change(settings)
+    table["value"] = [json.dumps(settings)]
+    pyogrio.write_dataframe(table, gpkg, layer="settings", driver="GPKG")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s.update(format_version=1), r"is plan format 1; this hubplan reads format 2; re-optimise it"),
+        (lambda s: s["response"].pop("mobilisation_s"), r"unreadable plan settings.*mobilisation_s is missing"),
+        (lambda s: s["network"].update(fingerprint="0" * 16), r"different road network.*re-run hubplan optimise"),
+    ],
+    ids=["older-version", "missing-key", "other-network"],
+)
+@pytest.mark.parametrize("command", ["report", "evaluate"])
+def test_report_and_evaluate_refuse_the_same_bad_plans(small_plan, tmp_path, capsys, change, message, command):
+    """Both commands read plans through one reader: nothing defaulted, the network fingerprint checked."""
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(small_plan, plan_dir)
+    _rewrite_settings(plan_dir, change)
+    incidents = Path(__file__).resolve().parents[1] / "data" / "incidents" / "hubplan_easting_northing.csv"
+    if command == "report":
+        argv = ["report", str(plan_dir), "--out", str(tmp_path / "report.html")]
+    else:
+        argv = ["evaluate", "--plan", str(plan_dir / "plan.gpkg"), "--incidents", str(incidents)]
+        argv += ["--out", str(tmp_path / "eval")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert re.search(message, err, flags=re.DOTALL), err
+    assert not (tmp_path / "report.html").exists() and not (tmp_path / "eval" / "summary.md").exists()
 
 
 def test_each_base_gets_its_locations_in_every_shift(small_plan):

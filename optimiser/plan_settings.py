@@ -1,0 +1,123 @@
+"""A plan's settings: the scenario's response assumptions and the network it was made on, computed once.
+
+:func:`scenario_response_settings` turns a scenario (and its demand) into the
+:class:`models.response.ResponseSettings` every command uses; the
+:class:`PlanSettings` around it is written as the ``settings`` layer of
+``plan.gpkg`` and read back by ``evaluate``, ``report`` and ``compare``.
+Nothing is defaulted on reading: a plan written by another version of
+hubplan is refused with the advice to re-optimise it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from geodata.demand import Demand
+from geodata.errors import InputDataError
+from models.errors import ModelInputError
+from models.response import ResponseSettings, ShiftHours, estimated_busy_fraction
+from optimiser.scenario import Scenario
+
+#: Version of the plan.gpkg layout; readers refuse other versions.
+PLAN_FORMAT_VERSION = 2
+#: Days a year, for turning annual volumes into hourly rates.
+DAYS_PER_YEAR = 365.0
+
+
+@dataclass(frozen=True)
+class NetworkIdentity:
+    """Which road network a plan was made on: the ``--network`` value, its name and fingerprint."""
+
+    source: str
+    name: str
+    fingerprint: str
+    max_snap_m: float
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Everything a command needs to re-run a plan's response model (the ``settings`` layer of ``plan.gpkg``)."""
+
+    scenario: str
+    scenario_path: str | None
+    network: NetworkIdentity
+    response: ResponseSettings
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (see :meth:`from_json`)."""
+        return {
+            "format_version": PLAN_FORMAT_VERSION,
+            "scenario": self.scenario,
+            "scenario_path": self.scenario_path,
+            "network": {
+                "source": self.network.source,
+                "name": self.network.name,
+                "fingerprint": self.network.fingerprint,
+                "max_snap_m": self.network.max_snap_m,
+            },
+            "response": self.response.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, source: str) -> PlanSettings:
+        """Read what :meth:`to_json` wrote; ``source`` names the file in errors.
+
+        Raises
+        ------
+        InputDataError
+            If the plan was written by another version of hubplan or a field is missing.
+        """
+        fix = "re-optimise it with this hubplan: hubplan optimise SCENARIO.toml --out FOLDER"
+        version = data.get("format_version")
+        if version != PLAN_FORMAT_VERSION:
+            raise InputDataError(
+                f"is plan format {version!r}; this hubplan reads format {PLAN_FORMAT_VERSION}; {fix}", source=source
+            )
+        try:
+            network = data["network"]
+            return cls(
+                scenario=str(data["scenario"]),
+                scenario_path=data["scenario_path"],
+                network=NetworkIdentity(
+                    str(network["source"]),
+                    str(network["name"]),
+                    str(network["fingerprint"]),
+                    float(network["max_snap_m"]),
+                ),
+                response=ResponseSettings.from_json(data["response"]),
+            )
+        except (KeyError, TypeError, ValueError, ModelInputError) as error:
+            raise InputDataError(f"has unreadable plan settings ({error}); {fix}", source=source) from error
+
+
+def scenario_response_settings(scenario: Scenario, demand: Demand, max_base_travel_s: np.ndarray) -> ResponseSettings:
+    """The response assumptions of ``scenario``, with each shift's busy fraction estimated once.
+
+    The busy fraction of a shift is the car-hours of work per hour (the shift's
+    modelled Grade 1 and 2 incidents a year x the assumed job times, spread over
+    the shift's hours of the year) over the cars on duty
+    (:func:`models.response.estimated_busy_fraction`).
+    """
+    response = scenario.response
+    shifts = [s for s in demand.shifts if s.name in scenario.shift_names]
+    busy = {}
+    for shift in shifts:
+        grade1, grade2 = demand.for_shift(shift.name)
+        job_hours_per_year = (
+            float(grade1.sum()) * response.job_time_grade1_min + float(grade2.sum()) * response.job_time_grade2_min
+        ) / 60.0
+        cars = float(sum(base.shifts[shift.name].units for base in scenario.bases))
+        busy[shift.name] = estimated_busy_fraction(job_hours_per_year / (DAYS_PER_YEAR * len(shift.hours)), cars)
+    return ResponseSettings(
+        speed_factor=scenario.network.speed_factor,
+        mobilisation_s=response.mobilisation_s,
+        target_grade1_s=60.0 * response.target_grade1_min,
+        target_grade2_s=60.0 * response.target_grade2_min,
+        max_base_travel_s={b.name: float(s) for b, s in zip(scenario.bases, max_base_travel_s, strict=True)},
+        shifts=tuple(ShiftHours(s.name, s.start_hour, s.end_hour) for s in shifts),
+        busy_fraction_by_shift=busy,
+    )
