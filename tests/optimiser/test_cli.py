@@ -139,8 +139,11 @@ def test_validate_json_has_the_documented_shape(capsys):
     assert {(trip["town"], trip["km"]) for trip in report["short_trips"]} >= {("Hanley", 1.0), ("Burton", 10.0)}
 
 
-def test_demo_prints_validation_and_matrix_summary(capsys):
-    assert main(["-q", "demo"]) == 0
+def test_demo_prints_validation_and_matrix_summary(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the demo must write only where it is told
+    assert main(["-q", "demo", "--out", str(tmp_path / "demo")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "demo"]  # the matrix cache and --out only
+    assert {"plan.gpkg", "kpis.json", "report.html"} <= {p.name for p in (tmp_path / "demo").iterdir()}
     out = capsys.readouterr().out
     assert "held-out" in out and "Short trips" in out and "≤60 min" in out
     assert "2018 hubs" in out and "2022 LPT bases" in out
