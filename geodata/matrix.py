@@ -16,12 +16,9 @@ can add an access time if they need one.
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,11 +30,10 @@ from scipy.spatial import cKDTree
 from geodata.crs import require_metric_crs
 from geodata.errors import InputDataError
 from geodata.network import RoadNetwork
+from geodata.pool import map_chunks
 
 log = logging.getLogger(__name__)
 
-#: Start method of worker processes; None chooses per call (see :func:`_start_method`).
-MP_START_METHOD: str | None = None
 
 _KDTREES: weakref.WeakKeyDictionary[RoadNetwork, tuple[cKDTree, np.ndarray]] = weakref.WeakKeyDictionary()
 
@@ -392,19 +388,6 @@ class _MatrixJob:
         return origin_index, destination_index[entry_o], seconds[entry][entry_o]
 
 
-_WORKER_JOB: _MatrixJob | None = None
-
-
-def _init_worker(job: _MatrixJob) -> None:
-    global _WORKER_JOB
-    _WORKER_JOB = job
-
-
-def _solve_in_worker(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    assert _WORKER_JOB is not None, "worker was not initialised"
-    return _WORKER_JOB.solve(chunk)
-
-
 def travel_time_matrix(
     network: RoadNetwork,
     origins: SnappedPoints,
@@ -430,7 +413,7 @@ def travel_time_matrix(
         ``chunk_size x network.n_nodes`` float64 distances at once.
     workers
         Worker processes; 1 computes in this process. A pool costs 0.1-1.3 s
-        to start (see :func:`_start_method`), so it pays off for matrices that
+        to start (see :func:`geodata.pool.start_method`), so it pays off for matrices that
         take several seconds. The result does not depend on ``workers`` or
         ``chunk_size``.
     progress
@@ -477,38 +460,10 @@ def _run_chunks(
     n_groups = job.origins.nodes.shape[0]
     chunks = [np.arange(start, min(start + chunk_size, n_groups)) for start in range(0, n_groups, chunk_size)]
     done_after = np.cumsum([int(job.origins.counts[chunk].sum()) for chunk in chunks])
-    for done, part in zip(done_after, _map_chunks(job, chunks, workers=workers), strict=True):
+    for done, part in zip(done_after, map_chunks(job, chunks, workers=workers), strict=True):
         if progress is not None:
             progress(int(done))
         yield part
-
-
-def _map_chunks(
-    job: _MatrixJob, chunks: list[np.ndarray], *, workers: int
-) -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    if workers == 1 or len(chunks) <= 1:
-        yield from map(job.solve, chunks)
-        return
-    context = multiprocessing.get_context(_start_method())
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)), mp_context=context, initializer=_init_worker, initargs=(job,)
-    ) as pool:
-        yield from pool.map(_solve_in_worker, chunks)
-
-
-def _start_method() -> str:
-    """Choose "fork" if this process runs one thread, else "spawn".
-
-    Forking is fast (about 0.1 s for two workers; nothing is re-imported and
-    the graph is inherited) but can deadlock a child if another thread, such
-    as a progress bar's, held a lock at the time. Spawning costs about 1.3 s
-    of imports per pool and pickles the job once per worker.
-    """
-    if MP_START_METHOD is not None:
-        return MP_START_METHOD
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        return "fork"
-    return "spawn"
 
 
 def _check_matrix_args(

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geodata.matrix
+import geodata.pool
 from geodata.crs import BNG
 from geodata.errors import InputDataError
 from geodata.matrix import (
@@ -233,7 +234,7 @@ def test_workers_two_give_identical_result_to_one() -> None:
 
 
 def test_spawned_workers_give_identical_result(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(geodata.matrix, "MP_START_METHOD", "spawn")
+    monkeypatch.setattr(geodata.pool, "MP_START_METHOD", "spawn")
     network = five_node_network()
     origins, destinations = many_points(network, 9, "o", seed=5), many_points(network, 8, "d", seed=6)
     assert_same_matrix(
