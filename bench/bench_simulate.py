@@ -113,7 +113,7 @@ def year_inputs(days: int, *, seed: int = 0) -> tuple[Places, DutyPeriods, Incid
 
 
 def _timed(run, *args):
-    """Result, seconds, and peak MB of ``run(*args)``: timed first, then run again under tracemalloc (which slows it)."""
+    """Result, seconds and peak MB of ``run(*args)``: timed, then run again under tracemalloc (which slows it)."""
     started = time.perf_counter()
     out = run(*args)
     seconds = time.perf_counter() - started
