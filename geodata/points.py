@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +26,9 @@ import pyproj
 
 from geodata.crs import BNG, lonlat_to_crs, require_metric_crs
 from geodata.errors import InputDataError
+from geodata.locations import BNG_EASTING_M, BNG_NORTHING_M, GB_LAT, GB_LON, PostcodeLookup, call_postcode_lookup
 
 log = logging.getLogger(__name__)
-
-PostcodeLookup = Callable[[pd.Series], pd.DataFrame]
 
 #: Each accepted location form and the column sets that give it (alternatives in order).
 LOCATION_FORMS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -42,11 +40,6 @@ ACCEPTED_FORMS = (
     "lon,lat (or longitude,latitude) in WGS84 degrees; easting,northing in British National Grid "
     "(EPSG:27700) metres; or postcode"
 )
-#: Rough bounds of Great Britain, used to catch swapped or foreign coordinates.
-GB_LON = (-9.0, 2.5)
-GB_LAT = (49.0, 61.0)
-BNG_EASTING_M = (0.0, 700_000.0)
-BNG_NORTHING_M = (0.0, 1_300_000.0)
 SUFFIXES = (".csv", ".parquet")
 
 
@@ -291,27 +284,6 @@ def _postcode_coordinates(
         for i in np.flatnonzero(unknown)
     )
     return easting, northing
-
-
-def call_postcode_lookup(postcode_lookup: PostcodeLookup, postcodes: pd.Series) -> pd.DataFrame:
-    """Call a caller's postcode lookup and check it returned ``easting, northing`` aligned with ``postcodes``.
-
-    Raises
-    ------
-    InputDataError
-        When the answer is not a frame with ``easting, northing`` and one row per postcode.
-    """
-    found = postcode_lookup(postcodes)
-    missing = {"easting", "northing"} - set(getattr(found, "columns", ()))
-    if missing or len(found) != len(postcodes):
-        raise InputDataError(
-            f"must return a DataFrame with easting, northing and one row per postcode; got "
-            f"{type(found).__name__} with {len(found)} rows and columns {list(getattr(found, 'columns', []))}",
-            source="postcode_lookup",
-        )
-    if found.index.is_unique and found.index.isin(postcodes.index).all():
-        return found.reindex(postcodes.index)  # aligned by label, as the lookup promises
-    return found.set_axis(postcodes.index)  # a lookup that lost the index: aligned by position
 
 
 def _bng_to(easting: np.ndarray, northing: np.ndarray, target: pyproj.CRS) -> tuple[np.ndarray, np.ndarray]:

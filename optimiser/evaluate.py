@@ -32,7 +32,7 @@ from rich.table import Table
 from geodata import embedded
 from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
-from geodata.incident_stream import IncidentFileInfo, inspect_incident_file, iter_incident_chunks
+from geodata.incidents import IncidentFileInfo, inspect_incident_file, iter_incident_chunks
 from geodata.policeuk import POLICE_UK_NOTE, read_grade_map
 from geodata.synthetic_incidents import SOURCE_LABEL as SYNTHETIC_LABEL
 from optimiser.evaluation_report import summary_markdown

@@ -17,7 +17,7 @@ from shapely.geometry import box
 from geodata import embedded
 from geodata.crs import lonlat_to_crs
 from geodata.errors import InputDataError
-from geodata.incident_stream import (
+from geodata.incidents import (
     REASONS,
     REJECT_COLUMNS,
     VALID_COLUMNS,

@@ -8,8 +8,8 @@ import pytest
 
 from geodata import embedded
 from geodata.demand import DEFAULT_SHIFTS, demand_nodes
+from geodata.demand_incidents import demand_from_incidents, read_incidents
 from geodata.errors import InputDataError
-from geodata.incidents import demand_from_incidents, read_incidents
 
 HEADER = "id,grade,timestamp,easting,northing\n"
 
