@@ -28,6 +28,24 @@ REASONS = (
 REJECT_COLUMNS = ("line", "id", "reason", "detail", "raw")
 
 
+def reject_messages(rejects: pd.DataFrame, *, line_unit: str) -> list[str]:
+    """One message per rejected row, as both ``hubplan optimise`` and ``hubplan evaluate`` show it.
+
+    Parameters
+    ----------
+    rejects
+        Reject rows (at least ``line`` and ``detail``), e.g. :attr:`IncidentChunk.rejects`.
+    line_unit
+        ``"line"`` (CSV) or ``"row"`` (Parquet): :attr:`IncidentFileInfo.line_unit`.
+
+    Returns
+    -------
+    list[str]
+        ``"<line_unit> <n>: <detail>"``, e.g. ``"row 3: grade '7' is not 1, 2 or 3 (...)"``.
+    """
+    return [f"{line_unit} {line}: {detail}" for line, detail in zip(rejects["line"], rejects["detail"], strict=True)]
+
+
 def reject_frame(
     table: pa.Table,
     line: np.ndarray,

@@ -27,6 +27,9 @@ from geodata.policeuk import normalise_crime_type
 
 log = logging.getLogger(__name__)
 
+#: The grades of a hubplan incident file: 1 emergency, 2 priority, 3 scheduled.
+GRADES = (1, 2, 3)
+
 
 class _SeenIds:
     """Hashes of every id seen so far (sorted) and the line that first used each."""
@@ -136,6 +139,8 @@ class ChunkValidator:
             f"{rejected:,}",
             reasons,
         )
+        for note in self.info.notes:
+            log.info("%s: %s", self.info.path, note)
 
     # ---- ids
 
@@ -209,15 +214,14 @@ class ChunkValidator:
     def _grades(self, table: pa.Table) -> tuple[np.ndarray, list[Finding]]:
         if self.info.schema == POLICE_UK:
             return self._crime_type_grades(table)
-        text = cell_text(self.column(table, "grade"))
-        index = pc.fill_null(pc.index_in(text, value_set=pa.array(["1", "2", "3", "1.0", "2.0", "3.0"])), -1)
-        index = index.to_numpy(zero_copy_only=False)
-        grade = np.where(index >= 0, index % 3 + 1, 0).astype(np.int8)
+        cells = numbers(self.column(table, "grade"))
+        known = np.isin(cells.values, GRADES)  # integral numbers only: "1.0" is 1, "1.5" is no grade
+        grade = np.where(known, np.nan_to_num(cells.values), 0).astype(np.int8)
         name = self.name("grade")
         return grade, flag(
             "unknown_grade",
-            index < 0,
-            lambda r: f"{name} " + quoted(text, r) + " is not 1, 2 or 3 (1 emergency, 2 priority, 3 scheduled)",
+            ~known,
+            lambda r: f"{name} " + quoted(cells.text, r) + " is not 1, 2 or 3 (1 emergency, 2 priority, 3 scheduled)",
         )
 
     def _crime_type_grades(self, table: pa.Table) -> tuple[np.ndarray, list[Finding]]:

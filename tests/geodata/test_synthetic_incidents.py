@@ -15,8 +15,8 @@ from scipy.stats import chisquare
 
 from geodata import embedded
 from geodata.demand import DemandParams, modelled_demand
-from geodata.demand_incidents import read_incidents
 from geodata.errors import InputDataError
+from geodata.incidents import read_incidents
 from geodata.synthetic_incidents import (
     PUBLISHED_2018,
     AttendanceParams,
