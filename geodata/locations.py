@@ -15,15 +15,24 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyproj
 
 from geodata import embedded
 from geodata.cells import Finding, Message, Numbers, flag, is_empty, numbers, quoted
-from geodata.crs import lonlat_to_crs
+from geodata.crs import BNG, lonlat_to_crs
 from geodata.errors import InputDataError
 
 PostcodeLookup = Callable[[pd.Series], pd.DataFrame]
 
 EASTING_NORTHING, LON_LAT, POSTCODE = "easting,northing", "lon,lat", "postcode"
+#: Location columns each form and its column names, in order of preference (incident files use the first
+#: complete one; point files refuse more than one).
+LOCATION_PREFERENCE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (EASTING_NORTHING, ("easting", "northing")),
+    (LON_LAT, ("lon", "lat")),
+    (LON_LAT, ("longitude", "latitude")),
+    (POSTCODE, ("postcode",)),
+)
 #: Rough bounds of Great Britain, used to catch swapped or foreign coordinates.
 GB_LON = (-9.0, 2.5)
 GB_LAT = (49.0, 61.0)
@@ -104,8 +113,9 @@ def coordinate_locations(
     *,
     form: str,
     police_uk: bool = False,
+    crs: object = BNG,
 ) -> tuple[np.ndarray, np.ndarray, list[Finding]]:
-    """British National Grid coordinates from two coordinate columns, and the problems of the bad rows.
+    """Coordinates in ``crs`` from two coordinate columns, and the problems of the bad rows.
 
     Parameters
     ----------
@@ -117,6 +127,10 @@ def coordinate_locations(
         ``"easting,northing"`` or ``"lon,lat"``.
     police_uk
         Word the message for empty cells as police.uk's "No Location".
+    crs
+        The projected CRS of the result, British National Grid by default. Only
+        then are lon/lat checked against Great Britain (swapped, foreign);
+        otherwise against the globe.
 
     Returns
     -------
@@ -124,18 +138,30 @@ def coordinate_locations(
         ``x_m``, ``y_m`` (NaN where the row is bad) and the findings.
     """
     first, second = numbers(first_column), numbers(second_column)
+    target = pyproj.CRS(crs)
+    gb = target == pyproj.CRS(BNG)
     findings = missing_or_unparseable(first, second, names, police_uk=police_uk)
     usable = np.isfinite(first.values) & np.isfinite(second.values)
     if form == EASTING_NORTHING:
         out = usable & ~inside_bng(first.values, second.values)
         findings += flag("bad_coordinates", out, lambda r: bng_message(first, second, names, r))
-        x, y = first.values.copy(), second.values.copy()
+        x, y = bng_to(np.where(usable & ~out, first.values, np.nan), np.where(usable, second.values, np.nan), target)
     else:
-        found, out = lonlat_problems(first, second, names, usable)
+        found, out = lonlat_problems(first, second, names, usable, gb=gb)
         findings += found
-        x, y = lonlat_to_crs(np.where(usable & ~out, first.values, np.nan), np.where(usable, second.values, np.nan))
+        lon, lat = np.where(usable & ~out, first.values, np.nan), np.where(usable, second.values, np.nan)
+        x, y = lonlat_to_crs(lon, lat, target)
+    x, y = np.array(x, float), np.array(y, float)
     x[~usable | out], y[~usable | out] = np.nan, np.nan
     return x, y, findings
+
+
+def bng_to(easting: np.ndarray, northing: np.ndarray, target: pyproj.CRS) -> tuple[np.ndarray, np.ndarray]:
+    """British National Grid coordinates in ``target`` (unchanged when it is British National Grid)."""
+    if target == pyproj.CRS(BNG):
+        return easting, northing
+    x, y = pyproj.Transformer.from_crs(BNG, target, always_xy=True).transform(easting, northing)
+    return np.asarray(x), np.asarray(y)
 
 
 def postcode_locations(
@@ -162,7 +188,7 @@ def postcode_locations(
     x, y = np.asarray(x, float).copy(), np.asarray(y, float).copy()
     unknown = ~empty & ~(np.isfinite(x) & np.isfinite(y))
     x[unknown | empty], y[unknown | empty] = np.nan, np.nan
-    findings = flag("missing_location", empty, lambda _: f"{name} is empty; give the incident's location")
+    findings = flag("missing_location", empty, lambda _: f"{name} is empty; give the location")
     findings += flag(
         "unknown_postcode",
         unknown,
@@ -183,7 +209,7 @@ def missing_or_unparseable(
         f"No Location: {names[0]} and {names[1]} are empty (police.uk publishes some crimes without a location); "
         "the row cannot be placed"
         if police_uk
-        else f"{names[0]} and {names[1]} are empty; give the incident's location"
+        else f"{names[0]} and {names[1]} are empty; give the location"
     )
     findings = flag("missing_location", both_empty, lambda _: missing)
     for this, other, name, other_name in ((first, second, *names), (second, first, *names[::-1])):
@@ -226,18 +252,24 @@ def bng_message(first: Numbers, second: Numbers, names: tuple[str, str], rows: n
 
 
 def lonlat_problems(
-    lon: Numbers, lat: Numbers, names: tuple[str, str], usable: np.ndarray
+    lon: Numbers, lat: Numbers, names: tuple[str, str], usable: np.ndarray, *, gb: bool = True
 ) -> tuple[list[Finding], np.ndarray]:
-    """Swapped, out-of-range and outside-Great-Britain longitude/latitude; returns findings and the bad rows."""
+    """Out-of-range and, when ``gb``, swapped or outside-Great-Britain longitude/latitude; findings and bad rows."""
     lo, la = lon.values, lat.values
+    out_of_range = usable & ~((-180 <= lo) & (lo <= 180) & (-90 <= la) & (la <= 90))
     in_gb = (GB_LON[0] <= lo) & (lo <= GB_LON[1]) & (GB_LAT[0] <= la) & (la <= GB_LAT[1])
-    swapped = usable & (GB_LAT[0] <= lo) & (lo <= GB_LAT[1]) & (GB_LON[0] <= la) & (la <= GB_LON[1])
-    outside = usable & ~in_gb & ~swapped
+    swapped = gb & usable & (GB_LAT[0] <= lo) & (lo <= GB_LAT[1]) & (GB_LON[0] <= la) & (la <= GB_LON[1])
+    outside = gb & usable & ~in_gb & ~swapped & ~out_of_range
 
     def shown(rows: np.ndarray) -> Message:
         return f"{names[0]}=" + quoted(lon.text, rows) + f", {names[1]}=" + quoted(lat.text, rows)
 
     findings = flag(
+        "bad_coordinates",
+        out_of_range,
+        lambda r: shown(r) + f" is out of range; {names[0]} must be in -180..180 and {names[1]} in -90..90",
+    )
+    findings += flag(
         "bad_coordinates",
         swapped,
         lambda r: shown(r) + f" look swapped; {names[0]} is the longitude (-9..2.5 in Great Britain)",
@@ -250,4 +282,4 @@ def lonlat_problems(
             f"{names[0]} {GB_LON[0]:g}..{GB_LON[1]:g}); check the coordinates and their order"
         ),
     )
-    return findings, swapped | outside
+    return findings, out_of_range | swapped | outside

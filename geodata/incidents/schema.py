@@ -17,18 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geodata.errors import InputDataError
-from geodata.locations import EASTING_NORTHING, LON_LAT, POSTCODE
+from geodata.locations import LOCATION_PREFERENCE, LON_LAT
 from geodata.policeuk import DEFAULT_CRIME_TYPE_GRADES, check_grade_map
 
 HUBPLAN, POLICE_UK = "hubplan", "police.uk"
 
-#: Location columns of the hubplan schema, in order of preference.
-LOCATION_PREFERENCE: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (EASTING_NORTHING, ("easting", "northing")),
-    (LON_LAT, ("lon", "lat")),
-    (LON_LAT, ("longitude", "latitude")),
-    (POSTCODE, ("postcode",)),
-)
 HUBPLAN_REQUIRED = ("id", "grade", "timestamp")
 #: The police.uk street-level columns as published (lower case); the reader needs POLICE_UK_REQUIRED.
 POLICE_UK_COLUMNS = (

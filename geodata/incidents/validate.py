@@ -20,9 +20,9 @@ from geodata.cells import Finding, cell_text, flag, is_empty, numbers, quoted
 from geodata.incidents.area import AreaCheck
 from geodata.incidents.batches import Batch
 from geodata.incidents.rejects import reject_frame
-from geodata.incidents.schema import POLICE_UK, POSTCODE, IncidentChunk, IncidentFileInfo, Layout
+from geodata.incidents.schema import POLICE_UK, IncidentChunk, IncidentFileInfo, Layout
 from geodata.incidents.times import ISO_EXAMPLE, TIMESTAMP_YEARS, plausible, timestamps
-from geodata.locations import coordinate_locations, postcode_locations
+from geodata.locations import POSTCODE, coordinate_locations, postcode_locations
 from geodata.policeuk import normalise_crime_type
 
 log = logging.getLogger(__name__)
