@@ -8,8 +8,9 @@ town centres. Demand nodes are finer than LSOAs: the postcodes of one LSOA
 that fall in one square cell (500 m by default) form one node, placed at
 their mean, so every node lies in exactly one LSOA and local authority.
 
-From an incident file instead, :func:`demand_from_incidents` counts real
-incidents per node, grade and shift (see :mod:`geodata.incidents`).
+From an incident file instead,
+:func:`geodata.demand_incidents.demand_from_incidents` counts real incidents
+per node, grade and shift (read by :func:`geodata.incidents.read_incidents`).
 """
 
 from __future__ import annotations

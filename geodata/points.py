@@ -17,36 +17,33 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyproj
 
-from geodata.crs import BNG, lonlat_to_crs, require_metric_crs
+from geodata.cells import Finding, cell_text
+from geodata.crs import BNG, require_metric_crs
 from geodata.errors import InputDataError
+from geodata.locations import (
+    LOCATION_PREFERENCE,
+    POSTCODE,
+    PostcodeLookup,
+    bng_to,
+    coordinate_locations,
+    postcode_finder,
+    postcode_locations,
+)
 
 log = logging.getLogger(__name__)
 
-PostcodeLookup = Callable[[pd.Series], pd.DataFrame]
-
-#: Each accepted location form and the column sets that give it (alternatives in order).
-LOCATION_FORMS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "lon,lat": (("lon", "lat"), ("longitude", "latitude")),
-    "easting,northing": (("easting", "northing"),),
-    "postcode": (("postcode",),),
-}
 ACCEPTED_FORMS = (
-    "lon,lat (or longitude,latitude) in WGS84 degrees; easting,northing in British National Grid "
-    "(EPSG:27700) metres; or postcode"
+    "easting,northing in British National Grid (EPSG:27700) metres; lon,lat (or longitude,latitude) "
+    "in WGS84 degrees; or postcode"
 )
-#: Rough bounds of Great Britain, used to catch swapped or foreign coordinates.
-GB_LON = (-9.0, 2.5)
-GB_LAT = (49.0, 61.0)
-BNG_EASTING_M = (0.0, 700_000.0)
-BNG_NORTHING_M = (0.0, 1_300_000.0)
 SUFFIXES = (".csv", ".parquet")
 
 
@@ -186,7 +183,7 @@ def _ids(table: _Table, problems: list[str]) -> np.ndarray:
 def _location_form(table: _Table, problems: list[str]) -> tuple[str | None, tuple[str, ...]]:
     """Return the one location form the columns give, recording none, partial or several."""
     present = set(table.frame.columns)
-    options = [(form, cols) for form, alternatives in LOCATION_FORMS.items() for cols in alternatives]
+    options = list(LOCATION_PREFERENCE)
     complete = [(form, cols) for form, cols in options if set(cols) <= present]
     partial = [cols for _, cols in options if set(cols) & present and not set(cols) <= present]
     if len(complete) == 1:
@@ -203,18 +200,6 @@ def _location_form(table: _Table, problems: list[str]) -> tuple[str | None, tupl
     return None, ()
 
 
-def _numbers(table: _Table, column: str, problems: list[str]) -> np.ndarray:
-    """Parse a column as float; records empty and unparseable cells (NaN there)."""
-    text = table.frame[column].str.strip()
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
-    for i in np.flatnonzero(~np.isfinite(values)):
-        cell = text.iat[i]
-        what = f"{cell!r} is not a number" if cell else "is empty"
-        problems.append(f"{table.where(i)}: {column} {what}")
-    values[~np.isfinite(values)] = np.nan
-    return values
-
-
 def _locate(
     table: _Table,
     form: str,
@@ -223,99 +208,27 @@ def _locate(
     postcode_lookup: PostcodeLookup | None,
     problems: list[str],
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Coordinates in ``target`` for the given location form; records per-row problems."""
-    if form == "lon,lat":
-        lon, lat = (_numbers(table, c, problems) for c in columns)
-        _check_lonlat(table, columns, lon, lat, gb=target == pyproj.CRS(BNG), problems=problems)
-        return lonlat_to_crs(lon, lat, target)
-    if form == "easting,northing":
-        easting, northing = (_numbers(table, c, problems) for c in columns)
-        _check_bng(table, easting, northing, problems)
-        return _bng_to(easting, northing, target)
-    found = _postcode_coordinates(table, postcode_lookup, problems)
-    return (None, None) if found is None else _bng_to(*found, target)
-
-
-def _check_lonlat(
-    table: _Table, columns: tuple[str, ...], lon: np.ndarray, lat: np.ndarray, *, gb: bool, problems: list[str]
-) -> None:
-    """Record out-of-range and (for British data) swapped or foreign longitude/latitude."""
-    lon_name, lat_name = columns
-    for i in np.flatnonzero(np.isfinite(lon) & np.isfinite(lat)):
-        here = f"{table.where(i)}: {lon_name}={lon[i]:g}, {lat_name}={lat[i]:g}"
-        if gb and GB_LAT[0] <= lon[i] <= GB_LAT[1] and GB_LON[0] <= lat[i] <= GB_LON[1]:
-            problems.append(f"{here} look swapped; {lon_name} is the longitude (-9..2.5 in Great Britain)")
-        elif not (-180 <= lon[i] <= 180 and -90 <= lat[i] <= 90):
-            problems.append(f"{here} out of range; {lon_name} must be in -180..180 and {lat_name} in -90..90")
-        elif gb and not (GB_LAT[0] <= lat[i] <= GB_LAT[1] and GB_LON[0] <= lon[i] <= GB_LON[1]):
+    """Coordinates in ``target`` for the given location form (:mod:`geodata.locations`); records per-row problems."""
+    cells = [pa.array(table.frame[c].to_numpy(object), pa.string()) for c in columns]
+    if form == POSTCODE:
+        if postcode_lookup is None:
             problems.append(
-                f"{here} is outside Great Britain ({lat_name} {GB_LAT[0]:g}..{GB_LAT[1]:g}, "
-                f"{lon_name} {GB_LON[0]:g}..{GB_LON[1]:g}); check the coordinates and their order"
+                "has a postcode column but no postcode lookup was given; pass "
+                "postcode_lookup=geodata.embedded.lookup_postcodes, or give lon,lat or easting,northing columns"
             )
+            return None, None
+        x, y, findings = postcode_locations(cell_text(cells[0]), columns[0], postcode_finder(postcode_lookup))
+        x, y = bng_to(x, y, target)
+    else:
+        x, y, findings = coordinate_locations(cells[0], cells[1], (columns[0], columns[1]), form=form, crs=target)
+    problems.extend(_row_problems(table, findings))
+    return x, y
 
 
-def _check_bng(table: _Table, easting: np.ndarray, northing: np.ndarray, problems: list[str]) -> None:
-    """Record eastings/northings outside the British National Grid (often lon/lat in the wrong columns)."""
-    inside = (
-        (BNG_EASTING_M[0] <= easting)
-        & (easting <= BNG_EASTING_M[1])
-        & (BNG_NORTHING_M[0] <= northing)
-        & (northing <= BNG_NORTHING_M[1])
-    )
-    for i in np.flatnonzero(np.isfinite(easting) & np.isfinite(northing) & ~inside):
-        problems.append(
-            f"{table.where(i)}: easting={easting[i]:g}, northing={northing[i]:g} is outside the British National "
-            f"Grid (0..{BNG_EASTING_M[1]:,.0f}, 0..{BNG_NORTHING_M[1]:,.0f} m); if these are degrees, "
-            "name the columns lon,lat"
-        )
-
-
-def _postcode_coordinates(
-    table: _Table, postcode_lookup: PostcodeLookup | None, problems: list[str]
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return BNG coordinates of each row's postcode (None without a lookup); record empty and unknown ones."""
-    postcodes = table.frame["postcode"].str.strip()
-    problems.extend(f"{table.where(i)}: empty postcode" for i in np.flatnonzero(postcodes.to_numpy() == ""))
-    if postcode_lookup is None:
-        problems.append(
-            "has a postcode column but no postcode lookup was given; pass "
-            "postcode_lookup=geodata.embedded.lookup_postcodes, or give lon,lat or easting,northing columns"
-        )
-        return None
-    found = call_postcode_lookup(postcode_lookup, postcodes)
-    easting, northing = (found[c].to_numpy(dtype=float) for c in ("easting", "northing"))
-    unknown = (postcodes.to_numpy() != "") & ~(np.isfinite(easting) & np.isfinite(northing))
-    problems.extend(
-        f"{table.where(i)}: unknown postcode {postcodes.iat[i]!r}; correct it or give this point's "
-        "lon,lat or easting,northing"
-        for i in np.flatnonzero(unknown)
-    )
-    return easting, northing
-
-
-def call_postcode_lookup(postcode_lookup: PostcodeLookup, postcodes: pd.Series) -> pd.DataFrame:
-    """Call a caller's postcode lookup and check it returned ``easting, northing`` aligned with ``postcodes``.
-
-    Raises
-    ------
-    InputDataError
-        When the answer is not a frame with ``easting, northing`` and one row per postcode.
-    """
-    found = postcode_lookup(postcodes)
-    missing = {"easting", "northing"} - set(getattr(found, "columns", ()))
-    if missing or len(found) != len(postcodes):
-        raise InputDataError(
-            f"must return a DataFrame with easting, northing and one row per postcode; got "
-            f"{type(found).__name__} with {len(found)} rows and columns {list(getattr(found, 'columns', []))}",
-            source="postcode_lookup",
-        )
-    if found.index.is_unique and found.index.isin(postcodes.index).all():
-        return found.reindex(postcodes.index)  # aligned by label, as the lookup promises
-    return found.set_axis(postcodes.index)  # a lookup that lost the index: aligned by position
-
-
-def _bng_to(easting: np.ndarray, northing: np.ndarray, target: pyproj.CRS) -> tuple[np.ndarray, np.ndarray]:
-    if target == pyproj.CRS(BNG):
-        return easting, northing
-    x, y = pyproj.Transformer.from_crs(BNG, target, always_xy=True).transform(easting, northing)
-    return np.asarray(x), np.asarray(y)
+def _row_problems(table: _Table, findings: list[Finding]) -> list[str]:
+    """``"line <n>: <detail>"`` for each row of each finding, in finding order."""
+    messages = []
+    for found in findings:
+        details = [found.detail] * len(found.rows) if isinstance(found.detail, str) else found.detail.to_pylist()
+        messages += [f"{table.where(i)}: {detail}" for i, detail in zip(found.rows, details, strict=True)]
+    return messages

@@ -32,7 +32,7 @@ from rich.table import Table
 from geodata import embedded
 from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
-from geodata.incident_stream import IncidentFileInfo, inspect_incident_file, iter_incident_chunks
+from geodata.incidents import IncidentFileInfo, inspect_incident_file, iter_incident_chunks, reject_messages
 from geodata.policeuk import POLICE_UK_NOTE, read_grade_map
 from geodata.synthetic_incidents import SOURCE_LABEL as SYNTHETIC_LABEL
 from optimiser.evaluation_report import summary_markdown
@@ -75,6 +75,7 @@ class EvaluateRequest:
 class BadRows:
     """Rows not scored: counts by reason and the first examples of each."""
 
+    line_unit: str = "line"
     counts: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
 
@@ -83,8 +84,7 @@ class BadRows:
         for reason, group in rejects.groupby("reason", sort=False):
             self.counts[reason] += len(group)
             kept = self.examples.setdefault(str(reason), [])
-            for row in group.head(EXAMPLES_PER_REASON - len(kept)).itertuples():
-                kept.append(f"line {row.line}: {row.detail}")
+            kept.extend(reject_messages(group.head(EXAMPLES_PER_REASON - len(kept)), line_unit=self.line_unit))
 
     @property
     def total(self) -> int:
@@ -135,7 +135,7 @@ def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
     with staging_folder(out) as staging:
         writer = _Writers(staging, csv=request.csv, keep_rejects=request.on_bad_rows == "skip")
         summary = SummaryAccumulator(timed=info.has_time_of_day)
-        bad = BadRows()
+        bad = BadRows(line_unit=info.line_unit)
         labels: Counter = Counter()
         scored_rows = _run(request, info, model, untimed_shift, writer, summary, bad, labels)
         if bad.total and request.on_bad_rows == "fail":

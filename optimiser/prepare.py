@@ -20,8 +20,9 @@ from geodata import embedded
 from geodata.candidates import hotspot_candidates, junction_candidates, sites_from_points
 from geodata.crs import lonlat_to_crs
 from geodata.demand import Demand, DemandParams, demand_nodes, modelled_demand
+from geodata.demand_incidents import demand_from_incidents
 from geodata.errors import InputDataError
-from geodata.incidents import demand_from_incidents, read_incidents
+from geodata.incidents import read_incidents
 from geodata.matrix import SnappedPoints, TravelTimeMatrix, snap_points
 from geodata.matrix_cache import cached_travel_time_matrix, default_cache_dir
 from geodata.network import RoadNetwork

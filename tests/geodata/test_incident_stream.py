@@ -17,7 +17,7 @@ from shapely.geometry import box
 from geodata import embedded
 from geodata.crs import lonlat_to_crs
 from geodata.errors import InputDataError
-from geodata.incident_stream import (
+from geodata.incidents import (
     REASONS,
     REJECT_COLUMNS,
     VALID_COLUMNS,
@@ -505,3 +505,33 @@ def test_any_chunk_size_gives_the_one_pass_result(scratch: Path, rows: list[tupl
     kept = [i for kind, i in rows if kind in {"valid", "two_lines"}]
     assert len(whole[0]) + len(whole[1]) == sum(kind != "blank" for kind, _ in rows)
     assert whole[0]["id"].is_unique and set(whole[0]["id"]) <= set(kept)
+
+
+# --------------------------------------------------------------------------- the decided rules
+
+
+def test_grades_are_whole_numbers_1_to_3_however_written(tmp_path: Path) -> None:
+    rows = ["1", "2.0", " 3.00 ", "1e0", "1.5", "0", "4.0", "two"]
+    text = "id,grade,timestamp,easting,northing\n" + "".join(
+        f"g{k},{grade},2018-06-01T10:00:00,{STAFFORD_E},{STAFFORD_N}\n" for k, grade in enumerate(rows)
+    )
+    valid, rejects = read_all(write(tmp_path, text))
+    assert valid["grade"].tolist() == [1, 2, 3, 1]
+    assert reasons(rejects) == [(n, f"g{n - 2}", "unknown_grade") for n in range(6, 10)]
+    assert rejects["detail"].iloc[0] == "grade '1.5' is not 1, 2 or 3 (1 emergency, 2 priority, 3 scheduled)"
+
+
+def test_parquet_float_grades_and_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "incidents.parquet"
+    pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "grade": [1.0, 2.0, 2.5],
+            "timestamp": ["2018-06-01T10:00:00"] * 3,
+            "easting": [STAFFORD_E] * 3,
+            "northing": [STAFFORD_N] * 3,
+        }
+    ).to_parquet(path, index=False)
+    valid, rejects = read_all(path)
+    assert valid["grade"].tolist() == [1, 2]
+    assert reasons(rejects) == [(3, "c", "unknown_grade")]  # the 1-based row, not row + 1

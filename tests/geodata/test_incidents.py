@@ -8,8 +8,9 @@ import pytest
 
 from geodata import embedded
 from geodata.demand import DEFAULT_SHIFTS, demand_nodes
+from geodata.demand_incidents import demand_from_incidents
 from geodata.errors import InputDataError
-from geodata.incidents import demand_from_incidents, read_incidents
+from geodata.incidents import read_incidents
 
 HEADER = "id,grade,timestamp,easting,northing\n"
 
@@ -51,7 +52,7 @@ def test_postcode_locations_are_accepted(tmp_path):
 
 def test_every_bad_line_is_named(tmp_path):
     path = write(tmp_path, HEADER + "a,4,2018-01-01T08:00:00,390000,320000\n\nb,1,yesterday,390000,320000\n")
-    with pytest.raises(InputDataError, match="has 2 bad line") as caught:
+    with pytest.raises(InputDataError, match=r"has 2 bad row\(s\)") as caught:
         read_incidents(path)
     assert "line 2: grade '4'" in str(caught.value) and "line 4: timestamp 'yesterday'" in str(caught.value)
 
@@ -64,6 +65,11 @@ def test_missing_columns_are_named(tmp_path):
 
 def test_incidents_outside_the_force_are_named(tmp_path):
     path = write(tmp_path, HEADER + "far,1,2018-01-01T08:00:00,530000,180000\n")
+    with pytest.raises(InputDataError, match="line 2: location .* km outside the force area"):
+        read_incidents(path)
+    far = pd.DataFrame(
+        {"id": ["far"], "grade": [1], "timestamp": pd.to_datetime(["2018-01-01T08:00"]), "x_m": [530e3], "y_m": [180e3]}
+    )
     with pytest.raises(InputDataError, match="from the force area") as caught:
-        demand_from_incidents(read_incidents(path), demand_nodes(), DEFAULT_SHIFTS, source="incidents.csv")
+        demand_from_incidents(far, demand_nodes(), DEFAULT_SHIFTS, source="incidents.csv")
     assert "'far'" in str(caught.value)

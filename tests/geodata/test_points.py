@@ -121,7 +121,7 @@ def test_no_id_column(tmp_path: Path) -> None:
 
 def test_no_location_columns_lists_accepted_forms(tmp_path: Path) -> None:
     with pytest.raises(
-        InputDataError, match=r"no location columns; expected exactly one of: lon,lat \(or longitude,latitude\)"
+        InputDataError, match=r"no location columns; expected exactly one of: easting,northing in British National Grid"
     ):
         read_points(write(tmp_path, "id,x,y\nA,1,2\n"))
 
@@ -132,7 +132,7 @@ def test_incomplete_location_columns(tmp_path: Path) -> None:
 
 
 def test_ambiguous_location_columns(tmp_path: Path) -> None:
-    with pytest.raises(InputDataError, match="ambiguous location: found lon,lat; easting,northing; keep exactly one"):
+    with pytest.raises(InputDataError, match="ambiguous location: found easting,northing; lon,lat; keep exactly one"):
         read_points(write(tmp_path, "id,lon,lat,easting,northing\nA,-2.1,52.8,392000,323000\n"))
 
 
@@ -161,17 +161,19 @@ def test_line_numbers_count_blank_lines(tmp_path: Path) -> None:
 
 
 def test_lon_lat_out_of_range(tmp_path: Path) -> None:
-    with pytest.raises(InputDataError, match=r"line 2: lon=-2.1, lat=152.8 out of range; lon must be in -180..180"):
+    with pytest.raises(
+        InputDataError, match=r"line 2: lon='-2.1', lat='152.8' is out of range; lon must be in -180..180"
+    ):
         read_points(write(tmp_path, "id,lon,lat\nA,-2.1,152.8\n"))
 
 
 def test_lon_lat_swapped(tmp_path: Path) -> None:
-    with pytest.raises(InputDataError, match=r"line 2: longitude=52.8, latitude=-2.1 look swapped"):
+    with pytest.raises(InputDataError, match=r"line 2: longitude='52.8', latitude='-2.1' look swapped"):
         read_points(write(tmp_path, "id,longitude,latitude\nA,52.8,-2.1\n"))
 
 
 def test_lon_lat_outside_great_britain(tmp_path: Path) -> None:
-    with pytest.raises(InputDataError, match=r"line 2: lon=-74, lat=40.7 is outside Great Britain \(lat 49..61"):
+    with pytest.raises(InputDataError, match=r"line 2: lon='-74.0', lat='40.7' is outside Great Britain \(lat 49..61"):
         read_points(write(tmp_path, "id,lon,lat\nNYC,-74.0,40.7\n"))
 
 
@@ -182,14 +184,16 @@ def test_lon_lat_outside_great_britain_allowed_for_other_crs(tmp_path: Path) -> 
 
 def test_easting_outside_bng_hints_at_degrees(tmp_path: Path) -> None:
     with pytest.raises(
-        InputDataError, match="line 2: easting=-2.1, northing=52.8 is outside the British National Grid"
+        InputDataError, match="line 2: easting='-2.1', northing='52.8' is outside the British National Grid"
     ):
         read_points(write(tmp_path, "id,easting,northing\nA,-2.1,52.8\n"))
 
 
 def test_unknown_and_empty_postcodes(tmp_path: Path) -> None:
     text = "id,postcode\nA,ST16 2DQ\nB,ZZ1 1ZZ\nC,\n"
-    with pytest.raises(InputDataError, match=r"(?s)line 4: empty postcode.*line 3: unknown postcode 'ZZ1 1ZZ'"):
+    with pytest.raises(
+        InputDataError, match=r"(?s)line 4: postcode is empty.*line 3: postcode 'ZZ1 1ZZ' is not a known postcode"
+    ):
         read_points(write(tmp_path, text), postcode_lookup=fake_lookup)
 
 
@@ -209,6 +213,6 @@ def test_all_problems_are_reported_together(tmp_path: Path) -> None:
         read_points(write(tmp_path, text))
     message = str(error.value)
     assert str(tmp_path / "points.csv") in message
-    for expected in ("line 3: empty id", "duplicate id 'A' on lines 2, 4", "line 4: lon 'abc'", "line 5: lon=52.8"):
+    for expected in ("line 3: empty id", "duplicate id 'A' on lines 2, 4", "line 4: lon 'abc'", "line 5: lon='52.8'"):
         assert expected in message
     assert error.value.source == str(tmp_path / "points.csv")
