@@ -13,7 +13,10 @@ The model, per grade ``g``:
   yearly volume is ``annual_volume[g]`` over 365 days when ``daily_cv = 0``);
   calls are spread uniformly within their hour (a gamma-Poisson mixture per
   day, Poisson within the day);
-* the place by ``place_weight[g]`` (normalised);
+* the place by ``place_weight[g]`` (normalised), or, when weights are given per
+  period of the day (``3 x n_periods x n_places`` with ``hour_period`` naming
+  the period of each hour, e.g. the shifts), by the weights of the period the
+  call's hour falls in: night-time demand can lean to town centres;
 * call handling, time on scene and time in custody lognormal, given by their
   median and the standard deviation of their logarithm (the tail: a larger
   value gives a longer right tail, mean = median * exp(sd^2 / 2));
@@ -45,7 +48,10 @@ class IncidentParams:
     Parameters
     ----------
     place_weight
-        Relative incident rate of each place per grade, ``3 x n_places``, ``>= 0``.
+        Relative incident rate of each place per grade, ``3 x n_places``, ``>= 0``;
+        or per grade and period of the day, ``3 x n_periods x n_places``.
+    hour_period
+        With per-period weights: the period (``0 .. n_periods - 1``) of each hour of the day, ``(24,)``.
     annual_volume
         Expected incidents per 365 days per grade.
     hour_weekday_profile
@@ -68,6 +74,7 @@ class IncidentParams:
     place_weight: np.ndarray
     annual_volume: tuple[float, float, float]
     hour_weekday_profile: np.ndarray | None = None
+    hour_period: np.ndarray | None = None
     daily_cv: float = 0.0
     start_weekday: int = 0
     call_handling_median_s: tuple[float, float, float] = (90.0, 240.0, 600.0)
@@ -93,13 +100,29 @@ class IncidentParams:
 
     def _set_weights(self, problems: list[str]) -> None:
         weights = np.array(self.place_weight, dtype=float, copy=True)
-        if weights.ndim != 2 or weights.shape[0] != len(GRADES):
-            problems.append(f"place_weight: expected shape (3, n_places), got {weights.shape}")
+        if weights.ndim == 2:
+            weights = weights[:, None, :]
+        if weights.ndim != 3 or weights.shape[0] != len(GRADES):
+            problems.append(
+                f"place_weight: expected shape (3, n_places) or (3, n_periods, n_places), got {weights.shape}"
+            )
+            weights = np.ones((len(GRADES), 1, 1))
         elif not (np.isfinite(weights).all() and weights.min() >= 0):
             problems.append("place_weight: weights must be finite and >= 0")
-        elif np.any((weights.sum(axis=1) == 0) & (np.asarray(self.annual_volume, dtype=float) > 0)):
-            problems.append("place_weight: a grade with a volume > 0 needs some place with weight > 0")
+        elif np.any((weights.sum(axis=2) == 0) & (np.asarray(self.annual_volume, dtype=float) > 0)[:, None]):
+            problems.append("place_weight: a grade with a volume > 0 needs some place with weight > 0 in every period")
         object.__setattr__(self, "place_weight", readonly(weights))
+        periods = np.zeros(24, dtype=np.int64) if self.hour_period is None else np.asarray(self.hour_period)
+        if (
+            periods.shape != (24,)
+            or periods.dtype.kind not in "iu"
+            or not np.isin(periods, range(weights.shape[1])).all()
+        ):
+            problems.append(
+                f"hour_period: expected 24 period indices below {weights.shape[1]}, got {self.hour_period!r}"
+            )
+            periods = np.zeros(24, dtype=np.int64)
+        object.__setattr__(self, "hour_period", readonly(periods.astype(np.int64)))
 
     def _set_profile(self, problems: list[str]) -> None:
         profile = np.ones((7, 24)) if self.hour_weekday_profile is None else np.array(self.hour_weekday_profile, float)
@@ -111,7 +134,7 @@ class IncidentParams:
     @property
     def n_places(self) -> int:
         """Number of places."""
-        return int(self.place_weight.shape[1]) if self.place_weight.ndim == 2 else 0
+        return int(self.place_weight.shape[2])
 
 
 def _check_per_grade(params: IncidentParams, problems: list[str]) -> None:
@@ -175,9 +198,12 @@ def _sample_grade(
     counts = rng.poisson(rate)
     hour = np.repeat(np.arange(rate.size), counts)
     arrival_s = (hour + rng.random(hour.size)) * 3600.0
-    weights = params.place_weight[grade - 1]
-    total = weights.sum()
-    place = rng.choice(weights.size, size=hour.size, p=weights / total) if hour.size else np.zeros(0, np.int64)
+    period = params.hour_period[hour % 24]
+    place = np.zeros(hour.size, dtype=np.int64)
+    for p, weights in enumerate(params.place_weight[grade - 1]):
+        rows = np.flatnonzero(period == p)
+        if rows.size:
+            place[rows] = rng.choice(weights.size, size=rows.size, p=weights / weights.sum())
     return arrival_s, place, np.full(hour.size, grade)
 
 

@@ -83,3 +83,21 @@ def test_shift_table_repeats_over_days_and_wraps_midnight():
 def test_shift_hours_are_checked():
     with pytest.raises(ModelInputError, match="start_hour"):
         Shift(25, 7, ((0, 0),))
+
+
+def test_place_weights_per_period_of_the_day():
+    """Morning calls come only from place 0 and afternoon calls only from place 1."""
+    weights = np.zeros((3, 2, 3))
+    weights[:, 0, 0] = 1.0
+    weights[:, 1, 1] = 1.0
+    periods = np.repeat([0, 1], 12)
+    params = IncidentParams(place_weight=weights, annual_volume=(3650.0, 3650.0, 0.0), hour_period=periods)
+    incidents = sample_incidents(params, days=30, seed=4)
+    hour = (incidents.arrival_s // 3600 % 24).astype(int)
+    assert incidents.n > 300
+    np.testing.assert_array_equal(incidents.place, np.where(hour < 12, 0, 1))
+
+
+def test_a_bad_hour_period_is_refused():
+    with pytest.raises(ModelInputError, match=r"hour_period: expected 24 period indices below 2"):
+        IncidentParams(place_weight=np.ones((3, 2, 4)), annual_volume=(1.0, 1.0, 0.0), hour_period=np.full(24, 2))
