@@ -147,9 +147,7 @@ def _add_controls(fmap: folium.Map, data: ReportData, groups: dict[str, dict[str
 
 
 def _target_min(data: ReportData, *, grade: int) -> float:
-    section = data.kpis.get(f"grade{grade}", {})
-    default = 15.0 if grade == 1 else 60.0
-    return float(section.get("target_min", default)) if isinstance(section, dict) else default
+    return float(data.kpis.grade(grade).target_min)
 
 
 def response_chart_svg(data: ReportData) -> str:

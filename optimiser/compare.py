@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -192,7 +192,7 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         save_page(build_comparison_page(page), staging / "comparison.html")
         folders = []
         for item in compared:
-            kpis = {**item.solved.kpis, "definition": item.definition, "variant_notes": list(item.notes)}
+            kpis = replace(item.solved.kpis, definition=item.definition, variant_notes=item.notes)
             write_plan(item.solved.prepared, item.solved.results, kpis, staging / _slug(item.label))
             folders.append(_slug(item.label))
         names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders

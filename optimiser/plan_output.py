@@ -19,6 +19,7 @@ import pyogrio
 from geodata import embedded
 from geodata.atomic import move_into_place, staging_folder
 from geodata.crs import BNG, crs_to_lonlat
+from models.kpis import PlanKpis
 from optimiser.prepare import PreparedScenario
 from optimiser.solve import ShiftResult, estimated_busy_fraction
 
@@ -29,13 +30,15 @@ SETTINGS_LAYER = "settings"
 PLAN_FORMAT_VERSION = 1
 
 
-def write_plan(prepared: PreparedScenario, results: list[ShiftResult], kpis: dict, out_dir: str | Path) -> list[Path]:
+def write_plan(
+    prepared: PreparedScenario, results: list[ShiftResult], kpis: PlanKpis, out_dir: str | Path
+) -> list[Path]:
     """Write the plan files into ``out_dir`` (created if needed) and return their paths."""
     with staging_folder(out_dir) as staging:
         locations = deployment_locations(prepared, results)
         _write_geopackage(staging / "plan.gpkg", prepared, results, locations, kpis)
         locations.drop(columns="geometry").to_csv(staging / "plan.csv", index=False, float_format="%.6f")
-        (staging / "kpis.json").write_text(json.dumps(_json_safe(kpis), indent=2) + "\n")
+        (staging / "kpis.json").write_text(json.dumps(kpis.to_json(), indent=2) + "\n")
         return move_into_place(staging, out_dir, PLAN_FILES)
 
 
@@ -120,7 +123,7 @@ def bases_layer(prepared: PreparedScenario) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["easting"], table["northing"]), crs=BNG)
 
 
-def plan_settings(prepared: PreparedScenario, kpis: dict) -> dict:
+def plan_settings(prepared: PreparedScenario, kpis: PlanKpis) -> dict:
     """What ``hubplan evaluate`` needs to re-run the plan's response model on other points.
 
     Network (source and fingerprint, checked on load), blue-light speed factor,
@@ -130,7 +133,7 @@ def plan_settings(prepared: PreparedScenario, kpis: dict) -> dict:
     return {
         "format_version": PLAN_FORMAT_VERSION,
         "scenario": scenario.name,
-        "scenario_path": kpis["assumptions"]["scenario_path"],
+        "scenario_path": kpis.assumptions.scenario_path,
         "network_source": scenario.network.source,
         "network_name": prepared.network.name,
         "network_fingerprint": prepared.network.fingerprint,
@@ -147,12 +150,12 @@ def plan_settings(prepared: PreparedScenario, kpis: dict) -> dict:
             for s in prepared.demand.shifts
             if s.name in scenario.shift_names
         ],
-        "busy_fraction_by_shift": kpis["busy_fraction_by_shift"],
+        "busy_fraction_by_shift": dict(kpis.busy_fraction_by_shift),
     }
 
 
 def _write_geopackage(
-    path: Path, prepared: PreparedScenario, results: list[ShiftResult], locations: gpd.GeoDataFrame, kpis: dict
+    path: Path, prepared: PreparedScenario, results: list[ShiftResult], locations: gpd.GeoDataFrame, kpis: PlanKpis
 ) -> None:
     bases_layer(prepared).to_file(path, layer="bases", driver="GPKG")
     locations.to_file(path, layer="deployment_locations", driver="GPKG")

@@ -37,6 +37,7 @@ from geodata.matrix import nearest_travel_time_s, snap_points
 from geodata.network import RoadNetwork
 from maps.data import ReportData, ReportDataError
 from maps.report import build_report, response_chart_svg
+from models.kpis import PlanKpis
 from optimiser.networks import load_network
 from optimiser.pages import save_page
 from optimiser.scenario import load_scenario
@@ -66,7 +67,7 @@ class PlanFiles:
     bases: gpd.GeoDataFrame
     locations: gpd.GeoDataFrame
     demand: gpd.GeoDataFrame
-    kpis: dict
+    kpis: PlanKpis
 
 
 def write_report(plan_dir: str | Path, out_html: str | Path, *, basemap: str | None = None) -> Path:
@@ -126,10 +127,15 @@ def read_plan(plan_dir: str | Path) -> PlanFiles:
     _check_plan_files(folder, gpkg, kpis_file)
     frames = {layer: gpd.read_file(gpkg, layer=layer) for layer in PLAN_LAYERS}
     try:
-        kpis = json.loads(kpis_file.read_text())
+        kpis = PlanKpis.from_json(json.loads(kpis_file.read_text()))
     except json.JSONDecodeError as error:
         raise InputDataError(
             f"is not valid JSON ({error}); re-run hubplan optimise to rewrite it", source=str(kpis_file)
+        ) from error
+    except ValueError as error:  # models.kpis.KpisFormatError: a key missing or of the wrong type
+        raise InputDataError(
+            f"is not a kpis.json written by hubplan optimise ({error}); re-run hubplan optimise to rewrite it",
+            source=str(kpis_file),
         ) from error
     return PlanFiles(folder, frames["bases"], frames["deployment_locations"], frames["demand"], kpis)
 
@@ -153,11 +159,11 @@ def _check_plan_files(folder: Path, gpkg: Path, kpis_file: Path) -> None:
 
 def report_data(plan: PlanFiles) -> ReportData:
     """Rebuild the network and compute everything the map shows, as :class:`maps.data.ReportData`."""
-    assumptions = plan.kpis.get("assumptions", {})
+    assumptions = plan.kpis.assumptions
     network = load_network(network_source(plan))
-    fast = network.with_speed_factor(float(assumptions.get("speed_factor", 1.0)))
-    target_s = 60.0 * float(plan.kpis.get("grade1", {}).get("target_min", 15.0))
-    budget_s = target_s - float(assumptions.get("mobilisation_s", 0.0))
+    fast = network.with_speed_factor(float(assumptions.speed_factor))
+    target_s = 60.0 * float(plan.kpis.grade1.target_min)
+    budget_s = target_s - float(assumptions.mobilisation_s)
     shifts = shift_order(plan)
     try:
         return ReportData(
@@ -181,13 +187,13 @@ def report_data(plan: PlanFiles) -> ReportData:
 
 def network_source(plan: PlanFiles) -> str:
     """The ``--network`` value the plan was made with, from ``kpis.json`` (or its scenario file)."""
-    assumptions = plan.kpis.get("assumptions", {})
-    if assumptions.get("network_source"):
-        return str(assumptions["network_source"])
-    scenario_path = assumptions.get("scenario_path")
+    assumptions = plan.kpis.assumptions
+    if assumptions.network_source:
+        return assumptions.network_source
+    scenario_path = assumptions.scenario_path
     if scenario_path and Path(scenario_path).is_file():
         return load_scenario(scenario_path).network.source
-    if str(assumptions.get("network", "")).startswith("modelled"):
+    if assumptions.network.startswith("modelled"):
         return "default"
     raise InputDataError(
         "does not say which road network the plan used (assumptions.network_source); "
@@ -198,7 +204,7 @@ def network_source(plan: PlanFiles) -> str:
 
 def shift_order(plan: PlanFiles) -> tuple[str, ...]:
     """Shift names in the plan's order (as in ``kpis.json``), then any others found in the plan."""
-    listed = list(plan.kpis.get("grade1", {}).get("by_shift", {}))
+    listed = list(plan.kpis.shifts)
     found = pd.unique(pd.concat([plan.locations["shift"], plan.demand["shift"]]).astype(str))
     return tuple(dict.fromkeys([*listed, *found]))
 
