@@ -25,8 +25,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
 from geodata import embedded
 from geodata.atomic import move_into_place, staging_folder
@@ -297,16 +295,3 @@ def _markdown(compared: list[_Compared], text: pd.DataFrame, notes: list[str]) -
     lines += ["", markdown_table(text), "## Notes", ""]
     lines += [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
-
-
-def print_comparison(result: CompareResult, console: Console) -> None:
-    """Print the comparison table (without the local authority rows) and where the files are."""
-    text = formatted_table(result.table)
-    keep = ~text["section"].str.endswith("by local authority") & (text["metric"] != "definition")
-    table = Table(title="Comparison (modelled; 'travel only' is an upper bound on attendance)")
-    for column in text.columns:
-        table.add_column(str(column), justify="left" if column in ("section", "metric") else "right")
-    for _, row in text[keep].iterrows():
-        table.add_row(*[str(value) for value in row])
-    console.print(table)
-    console.print(f"wrote {', '.join(str(path) for path in result.files)}")

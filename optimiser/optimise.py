@@ -7,10 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
-from models.kpis import PlanKpis, is_no_demand
+from models.kpis import PlanKpis
 from optimiser.kpis import scenario_kpis
 from optimiser.plan_output import write_plan
 from optimiser.prepare import PreparedScenario, prepare
@@ -67,39 +64,3 @@ def solve_with_progress(scenario: Scenario, *, workers: int = 2) -> SolvedScenar
         results = solve_scenario(prepared, on_shift=on_shift)
         progress.update(solving, completed=len(scenario.shift_names))
     return SolvedScenario(prepared, results, scenario_kpis(prepared, results))
-
-
-def print_kpis(kpis: PlanKpis, console: Console) -> None:
-    """Print the headline KPIs: coverage per grade (travel only and with busy cars), by shift, solver status."""
-    table = Table(title=f"{kpis.scenario}: modelled response (travel only is an upper bound on attendance)")
-    for column in ("grade", "target", "travel only", "with busy cars", "mean min", "p90 min"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for number in (1, 2):
-        k = kpis.grade(number)
-        table.add_row(
-            f"Grade {number}",
-            f"{k.target_min:g} min",
-            _pct(k.covered_share),
-            _pct(k.expected_covered_share),
-            f"{k.mean_response_min:.1f}",
-            f"{k.p90_response_min:.1f}",
-        )
-    console.print(table)
-    for number in (1, 2):
-        k = kpis.grade(number)
-        shifts = ", ".join(f"{s} {_pct(k.by_shift[s])} ({_pct(k.expected_by_shift[s])})" for s in k.by_shift)
-        bases = ", ".join(f"{b} {_pct(v)}" for b, v in k.by_base.items())
-        console.print(f"Grade {number} by shift, travel only (with busy cars): {shifts}; by base: {bases}")
-    by_la = ", ".join(f"{name} {_pct(share)}" for name, share in kpis.grade1.by_local_authority.items())
-    console.print(f"Grade 1 by local authority: {by_la}")
-    solver = kpis.solver
-    console.print(
-        f"solver: {solver.status} ({solver.solver}), objective {solver.objective:,.1f}, "
-        f"bound {solver.bound:,.1f}, gap {solver.gap:.4%}, {solver.seconds:.1f} s; "
-        f"busy fraction by shift {dict(kpis.busy_fraction_by_shift)}"
-    )
-
-
-def _pct(share: float) -> str:
-    """A share as ``"93.5%"``; "–" for a share of no demand (NaN)."""
-    return "–" if is_no_demand(share) else f"{share:.1%}"
