@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from maps import style
+from maps.page import shape_svg
 from models.kpis import Assumptions, GradeKpis, PlanKpis, SolverKpis
 
 MODELLED_NOTE = (
@@ -180,8 +181,7 @@ def legend_html(base_names: Sequence[str], *, target_min: float) -> str:
         for label, colour in style.time_classes()
     )
     bases = "".join(
-        f'<div><i class="hubplan-swatch hubplan-round" style="background:{style.base_colour(k)}"></i>'
-        f"{escape(name)}</div>"
+        f"<div>{shape_svg(style.base_shape(k), style.base_colour(k), 14)}{escape(name)}</div>"
         for k, name in enumerate(base_names)
     )
     symbols = (
