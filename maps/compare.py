@@ -28,14 +28,15 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, Figure
-from folium.template import Template
+from branca.element import Figure
 
 from maps import layers, style
 from maps.data import ReportDataError, frame_problems
-from maps.elements import NO_BOUNDS, HtmlControl, HtmlPopup, HtmlTooltip
-from maps.report import CSS as REPORT_CSS
-from maps.report import OFFLINE_CSS, OFFLINE_JS
+from maps.elements import HtmlControl, HtmlPopup, HtmlTooltip, PointLayer, RawHtml
+from maps.page import COMPARE_CSS, base_marker, new_page_map, popup_table, shape_svg, svg_icon
+
+#: The difference layers' class under its earlier name (it is the page kit's one point layer).
+StatusPointLayer = PointLayer
 
 #: Columns each frame must have (besides ``geometry``), and the table's leading columns.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -69,76 +70,10 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Height of the map on the page, and room kept for the layer control when fitting it to the force area.
 MAP_HEIGHT = "70vh"
 LAYERS_WIDTH_PX = 290
-#: Icon sizes (pixels) of bases and deployment locations.
-BASE_ICON_PX, LOCATION_ICON_PX = 26, 16
+#: Icon size (pixels) of deployment locations (bases are drawn by :func:`maps.page.base_marker`).
+LOCATION_ICON_PX = 16
 #: Radius range (pixels) of the difference circles; area is proportional to Grade 1 incidents gained + lost.
 DIFFERENCE_MIN_PX, DIFFERENCE_MAX_PX = 3.0, 12.0
-
-#: Corners of the polygon symbols on a unit circle (y down, as in SVG).
-POLYGON_CORNERS: dict[str, tuple[tuple[float, float], ...]] = {
-    "diamond": ((0.0, -1.0), (1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)),
-    "triangle": ((0.0, -1.0), (0.95, 0.75), (-0.95, 0.75)),
-    "triangle-down": ((0.0, 1.0), (0.95, -0.75), (-0.95, -0.75)),
-    "hexagon": tuple(
-        (math.cos(math.pi / 3 * k + math.pi / 6), math.sin(math.pi / 3 * k + math.pi / 6)) for k in range(6)
-    ),
-}
-
-PAGE_CSS = """
-html > body { height: auto; min-height: 100%; margin: 0; padding: 18px 28px 28px; box-sizing: border-box;
-  background: #f4f5f7; color: #1d2433; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-.hc-header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; padding-bottom: 8px;
-  border-bottom: 3px solid #1d2b4f; }
-.hc-header h1 { font-size: 22px; margin: 0; }
-.hc-header .hubplan-badge { font-size: 12px; }
-.hc-header nav { margin-left: auto; }
-.hc-header nav a { margin-left: 16px; color: #1f62b4; text-decoration: none; font-weight: 600; }
-.hc-scenarios { list-style: none; padding: 0; margin: 10px 0 14px; display: flex; flex-wrap: wrap; gap: 6px 28px; }
-.hc-scenarios li { display: flex; align-items: center; gap: 7px; }
-.hc-definition { color: #4a5160; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
-.hc-grid { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
-.hc-card { background: #fff; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px 14px;
-  box-shadow: 0 1px 2px rgba(0,0,0,0.05); box-sizing: border-box; }
-.hc-card h2 { font-size: 15px; margin: 0 0 8px; }
-.hc-table-card { flex: 1 1 600px; min-width: 0; }
-.hc-side { flex: 1 1 560px; max-width: 960px; min-width: 0; display: flex; flex-direction: column; gap: 18px; }
-.hc-scroll { max-height: 74vh; overflow: auto; border: 1px solid #eceef1; }
-table.hc-table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
-table.hc-table th, table.hc-table td { padding: 3px 9px; border-bottom: 1px solid #eceef1; text-align: right; }
-table.hc-table thead th { position: sticky; top: 0; z-index: 1; background: #1d2b4f; color: #fff;
-  font-weight: 600; vertical-align: bottom; }
-table.hc-table thead th.hc-change { background: #3b4766; }
-table.hc-table .hc-metric { text-align: left; min-width: 13em; }
-table.hc-table td.hc-value, table.hc-table thead th { min-width: 5.5em; overflow-wrap: anywhere; }
-table.hc-table tr.hc-section th { text-align: left; background: #e9edf4; color: #1d2b4f; font-weight: 700;
-  padding-top: 6px; }
-table.hc-table td.hc-change { background: #f7f8fa; color: #3b4252; }
-table.hc-table tbody tr:hover td { background: #fff8dc; }
-.hc-chart { width: 100%; height: auto; display: block; }
-.hc-empty { color: #666; font-style: italic; }
-.hc-notes ul { margin: 0; padding-left: 18px; }
-.hc-notes li { margin: 4px 0; color: #333; font-size: 13px; }
-.hc-map-title { font-size: 16px; margin: 22px 0 8px; }
-.hc-map-title small { font-weight: normal; color: #555; }
-.folium-map { border: 1px solid #cfd4da; border-radius: 6px; }
-.hc-icon { background: none; border: none; }
-.hc-icon svg { display: block; }
-.hubplan-legend.hc-legend { max-width: 260px; }
-.hc-legend svg { vertical-align: middle; margin-right: 4px; }
-.hc-legend .hc-dot { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin: 0 6px 0 2px;
-  vertical-align: middle; opacity: 0.85; }
-"""
-
-
-class RawHtml(Element):
-    """Fixed HTML placed in the page body (not parsed as a template, unlike ``branca.element.Element``)."""
-
-    _template = Template("{{ this.html }}")
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self._name = "RawHtml"
-        self.html = html
 
 
 @dataclass(frozen=True, eq=False)
@@ -342,26 +277,16 @@ def build_comparison_page(data: ComparisonPageData, *, basemap: str | None = Non
 
 
 def _new_map(data: ComparisonPageData) -> folium.Map:
-    force = data.boundaries[data.boundaries["kind"] == "force"]
-    extent = layers.to_wgs84(force if len(force) else data.boundaries).total_bounds
-    centre = [float((extent[1] + extent[3]) / 2), float((extent[0] + extent[2]) / 2)]
-    fmap = folium.Map(
-        location=centre, tiles=None, width="100%", height=MAP_HEIGHT, control_scale=True, zoom_start=9, zoom_snap=0.25
+    fmap = new_page_map(
+        data.boundaries,
+        title=data.title,
+        height=MAP_HEIGHT,
+        padding_bottom_right=(LAYERS_WIDTH_PX, 10),
+        stylesheets=[COMPARE_CSS],
     )
-    fmap.default_js = list(OFFLINE_JS)
-    fmap.default_css = list(OFFLINE_CSS)
     figure = fmap.get_root()
     assert isinstance(figure, Figure)  # a new Map is always placed in a Figure
-    figure.title = escape(data.title)
-    figure.header.add_child(Element(f"<style>{REPORT_CSS}{PAGE_CSS}</style>"), name="hubplan_css")
     figure.html.add_child(RawHtml(page_html(data)), name="hubplan_page")
-    fit = folium.map.FitBounds(
-        [[extent[1], extent[0]], [extent[3], extent[2]]],
-        padding_top_left=(10, 10),
-        padding_bottom_right=(LAYERS_WIDTH_PX, 10),
-    )
-    fit.options["animate"] = False
-    fmap.add_child(fit)
     return fmap
 
 
@@ -454,73 +379,30 @@ def _cell(value: object) -> str:
 # ------------------------------------------------------------------------------------------------- the layers
 
 
-def shape_svg(shape: str, colour: str, size_px: int, *, label: str = "") -> str:
-    """An inline SVG symbol: ``shape`` filled with ``colour``, a white ring and a dark edge, optional label.
-
-    ``label`` must be plain text; it is escaped here.
-    """
-    r = size_px / 2.0 - 2.0
-    c = size_px / 2.0
-    outline = _shape_element(shape, c, r)
-    text = (
-        f'<text x="{c:g}" y="{c:g}" dy="0.36em" text-anchor="middle" font-size="{size_px * 0.42:.1f}" '
-        f'font-weight="bold" font-family="sans-serif" fill="#fff">{escape(label)}</text>'
-        if label
-        else ""
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size_px}" height="{size_px}" '
-        f'viewBox="0 0 {size_px} {size_px}">'
-        f'<g stroke-linejoin="round">{outline.format(fill=colour, stroke="#1a1a1a", width=3.2)}'
-        f"{outline.format(fill=colour, stroke='#ffffff', width=1.4)}</g>{text}</svg>"
-    )
-
-
-def _shape_element(shape: str, c: float, r: float) -> str:
-    """SVG element of ``shape`` centred at ``(c, c)``, radius ``r``; ``{fill}``, ``{stroke}``, ``{width}`` left open."""
-    paint = 'fill="{fill}" stroke="{stroke}" stroke-width="{width}"'
-    if shape == "circle":
-        return f'<circle cx="{c:g}" cy="{c:g}" r="{r:.2f}" {paint}/>'
-    if shape == "square":
-        side = r * 1.7
-        return f'<rect x="{c - side / 2:.2f}" y="{c - side / 2:.2f}" width="{side:.2f}" height="{side:.2f}" {paint}/>'
-    corners = POLYGON_CORNERS[shape]
-    points = " ".join(f"{c + r * x:.2f},{c + r * y:.2f}" for x, y in corners)
-    return f'<polygon points="{points}" {paint}/>'
-
-
 def scenario_layer(scenario: ScenarioLayers, index: int, *, show: bool) -> folium.FeatureGroup:
     """One scenario's bases and deployment locations (one marker per site, every shift it is used in).
 
     The group is named after the scenario (escaped, as Leaflet shows layer names as HTML).
-    Bases are large symbols labelled with their first two letters, locations small ones;
-    both in the scenario's colour and shape.
+    Bases are drawn as on every page (:func:`maps.page.base_marker`), locations as small
+    symbols; both in the scenario's colour and shape.
     """
     group = folium.FeatureGroup(name=escape(scenario.name), show=show)
     colour, shape = style.scenario_colour(index), style.scenario_shape(index)
     for row in layers.to_wgs84(scenario.bases).to_dict("records"):
-        name = str(row["name"])
-        icon = _icon(
-            shape_svg(shape, colour, BASE_ICON_PX, label=name[:2]), BASE_ICON_PX, f"hc-base hc-scenario-{index}"
+        group.add_child(
+            base_marker(
+                row, colour=colour, shape=shape, scenario=scenario.name, class_name=f"hc-base hc-scenario-{index}"
+            )
         )
-        marker = folium.Marker([row["geometry"].y, row["geometry"].x], icon=icon)
-        marker.add_child(HtmlTooltip(f"Base: {escape(name)} ({escape(scenario.name)})"))
-        marker.add_child(HtmlPopup(base_popup(row, scenario.name)))
-        group.add_child(marker)
     for site in location_sites(scenario.locations):
-        icon = _icon(shape_svg(shape, colour, LOCATION_ICON_PX), LOCATION_ICON_PX, f"hc-location hc-scenario-{index}")
+        icon = svg_icon(
+            shape_svg(shape, colour, LOCATION_ICON_PX), LOCATION_ICON_PX, f"hc-location hc-scenario-{index}"
+        )
         marker = folium.Marker([site["geometry"].y, site["geometry"].x], icon=icon)
         marker.add_child(HtmlTooltip(f"{escape(str(site['name']))} ({escape(scenario.name)})"))
         marker.add_child(HtmlPopup(site_popup(site, scenario.name)))
         group.add_child(marker)
     return group
-
-
-def _icon(svg: str, size_px: int, class_name: str) -> folium.DivIcon:
-    half = size_px // 2
-    return folium.DivIcon(
-        html=svg, icon_size=(size_px, size_px), icon_anchor=(half, half), class_name=f"hc-icon {class_name}"
-    )
 
 
 def location_sites(locations: gpd.GeoDataFrame) -> list[dict[str, Any]]:
@@ -537,14 +419,6 @@ def location_sites(locations: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     return [{**site, "shifts": ", ".join(site["shifts"])} for site in sites.values()]
 
 
-def base_popup(row: Mapping[str, object], scenario: str) -> str:
-    """Popup HTML of a base in a scenario."""
-    fields: list[tuple[str, object]] = [("Scenario", scenario)]
-    if row.get("postcode"):
-        fields.append(("Postcode", row["postcode"]))
-    return f"<b>{escape(str(row['name']))}</b> (base){_popup_table(fields)}"
-
-
 def site_popup(site: Mapping[str, object], scenario: str) -> str:
     """Popup HTML of a deployment location: scenario, base, shifts, location id."""
     fields = [
@@ -553,85 +427,12 @@ def site_popup(site: Mapping[str, object], scenario: str) -> str:
         ("Shift" if "," not in str(site["shifts"]) else "Shifts", site["shifts"]),
         ("Location id", site["location_id"]),
     ]
-    return f"<b>{escape(str(site['name']))}</b>{_popup_table(fields)}"
-
-
-def _popup_table(fields: Sequence[tuple[str, object]]) -> str:
-    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in fields)
-    return f'<table class="hubplan-popup">{body}</table>'
-
-
-class StatusPointLayer(folium.map.Layer):
-    """Circle markers coloured by a status, drawn on one canvas from a compact row list.
-
-    Parameters
-    ----------
-    rows
-        ``[lat, lon, radius_px, status, popup_html]`` per point (popup HTML already escaped).
-    styles
-        Leaflet path options per status (``color``, ``fillColor``, ...).
-    tooltips
-        Tooltip text per status (plain text; escaped here).
-    name
-        Name in the layer control (HTML; escape user text first).
-    pane
-        Map pane of the canvas.
-    show
-        Whether the layer is on when the page opens.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.featureGroup();
-            (function (group) {
-                var pane = {{ this.pane|tojson }};
-                var renderer = L.canvas({pane: pane});
-                var styles = {{ this.styles|tojson }};
-                var tooltips = {{ this.tooltips|tojson }};
-                {{ this.rows|tojson }}.forEach(function (r) {
-                    var options = Object.assign({radius: r[2], renderer: renderer, pane: pane}, styles[r[3]]);
-                    L.circleMarker([r[0], r[1]], options)
-                        .bindPopup(r[4], {maxWidth: 340})
-                        .bindTooltip(tooltips[r[3]])
-                        .addTo(group);
-                });
-            })({{ this.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self,
-        rows: Sequence[Sequence[Any]],
-        *,
-        styles: Mapping[str, Mapping[str, object]],
-        tooltips: Mapping[str, str],
-        name: str,
-        pane: str,
-        show: bool = True,
-    ) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "StatusPointLayer"
-        self.rows: list[list[Any]] = [list(row) for row in rows]
-        self.styles = {status: dict(options) for status, options in styles.items()}
-        self.tooltips = {status: escape(text) for status, text in tooltips.items()}
-        self.pane = pane
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def _get_self_bounds(self) -> list[list[float | None]]:
-        if not self.rows:
-            return NO_BOUNDS
-        lats = [float(row[0]) for row in self.rows]
-        lons = [float(row[1]) for row in self.rows]
-        return [[min(lats), min(lons)], [max(lats), max(lons)]]
+    return f"<b>{escape(str(site['name']))}</b>{popup_table(fields)}"
 
 
 def difference_layer(
     difference: gpd.GeoDataFrame, *, label: str, show: bool = True, busy_cars: bool = False
-) -> StatusPointLayer:
+) -> PointLayer:
     """Demand nodes whose Grade 1 cover changes: green gained, red lost, purple mixed.
 
     Circle area is proportional to the Grade 1 incidents a year gained plus lost
@@ -652,7 +453,7 @@ def difference_layer(
         status: {"color": colour, "weight": 1.2, "fillColor": colour, "fillOpacity": 0.55, "opacity": 0.95}
         for status, colour in STATUS_COLOURS.items()
     }
-    return StatusPointLayer(
+    return PointLayer(
         rows, styles=styles, tooltips=STATUS_TITLES, name=escape(label), pane=layers.PANE_DEMAND[0], show=show
     )
 
@@ -668,7 +469,7 @@ def difference_popup(record: Mapping[str, object], label: str, *, busy_cars: boo
     ]
     title = STATUS_TITLES.get(str(record["status"]), str(record["status"]))
     measure = "with busy cars" if busy_cars else "travel only"
-    return f"<b>{escape(title)}</b><br><small>{escape(label)} (modelled, {measure})</small>{_popup_table(fields)}"
+    return f"<b>{escape(title)}</b><br><small>{escape(label)} (modelled, {measure})</small>{popup_table(fields)}"
 
 
 def _change_text(per_year: object, shifts: object, unit: str) -> str:

@@ -8,10 +8,11 @@ every problem (missing column, missing CRS, unknown shift) before raising once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import geopandas as gpd
+
+from models.kpis import PlanKpis
 
 #: Columns each frame must have (besides ``geometry``).
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -74,7 +75,7 @@ class ReportData:
     roads
         Main roads to draw without a basemap: ``road_class`` and a line.
     kpis
-        The plan's ``kpis.json`` as a dict (grades, solver, assumptions).
+        The plan's KPIs (grades, solver, assumptions), as ``kpis.json`` holds them.
     shifts
         Shift names in display order; each must appear in ``locations``.
     """
@@ -86,7 +87,7 @@ class ReportData:
     lsoa_times: gpd.GeoDataFrame
     boundaries: gpd.GeoDataFrame
     roads: gpd.GeoDataFrame
-    kpis: Mapping[str, object] = field(default_factory=dict)
+    kpis: PlanKpis
     shifts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -95,6 +96,8 @@ class ReportData:
             for name, required in REQUIRED_COLUMNS.items()
             for problem in frame_problems(name, getattr(self, name), required)
         ]
+        if not isinstance(self.kpis, PlanKpis):
+            problems.append(f"kpis: expected models.kpis.PlanKpis, got {type(self.kpis).__name__}")
         if not problems:
             problems += _shift_problems(self)
         if problems:

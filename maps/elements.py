@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
+from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 #: Minimum and maximum ``[[lat, lon], [lat, lon]]`` of nothing, as branca reports it.
 NO_BOUNDS: list[list[float | None]] = [[None, None], [None, None]]
+
+
+class RawHtml(Element):
+    """Fixed HTML placed in the page body (not parsed as a template, unlike ``branca.element.Element``)."""
+
+    _template = Template("{{ this.html }}")
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "RawHtml"
+        self.html = html
 
 
 class HtmlPopup(MacroElement):
@@ -108,26 +120,35 @@ class HtmlControl(MacroElement):
 
 
 class PointLayer(folium.map.Layer):
-    """Many graduated circle markers drawn on one canvas, from a compact row list.
+    """Many circle markers drawn on one canvas from a compact row list: the one point layer of every page.
 
-    One ``folium.CircleMarker`` per demand node would write about 600 bytes of
-    script each; this layer writes one array ``[lat, lon, radius_px, value,
-    minutes]`` per point and builds the markers in the browser.
+    One ``folium.CircleMarker`` per point would write about 600 bytes of script
+    each; this layer writes one array ``[lat, lon, radius_px, value, detail]``
+    per point and builds the markers in the browser. A row's *category* is its
+    ``value`` when that is text (e.g. a status), else ``""``; it picks the
+    marker's style and, with ``tooltips``, its tooltip.
 
     Parameters
     ----------
     rows
-        ``(lat, lon, radius_px, value, minutes)`` per point; ``minutes`` may be ``None`` (unreached).
+        ``[lat, lon, radius_px, value, detail]`` per point. Graduated demand: ``value`` in incidents
+        a year and ``detail`` the response minutes (``None``: unreached). Categorised points:
+        ``value`` the category and ``detail`` the popup HTML (already escaped).
     name
-        Name in the layer control.
-    label
-        Tooltip prefix, e.g. ``"Grade 1"``; the tooltip reads "label: value a year, response N min".
-    style
-        Leaflet path options shared by every marker (``color``, ``fillColor``, ``weight``, ...).
+        Name in the layer control (HTML; escape user text first).
+    styles
+        Leaflet path options per category (``color``, ``fillColor``, ``weight``, ...); ``""`` for
+        uncategorised rows.
     pane
         Map pane the canvas is drawn in.
     show
         Whether the layer is on when the page opens.
+    label
+        Graduated demand: tooltip prefix, e.g. ``"Grade 1"``; the tooltip reads
+        "label: value a year, response N min".
+    tooltips
+        Categorised points: tooltip text per category (plain text; escaped here). With it,
+        ``detail`` is bound as the popup.
     """
 
     _template = Template(
@@ -135,16 +156,22 @@ class PointLayer(folium.map.Layer):
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.featureGroup();
             (function (group) {
-                var renderer = L.canvas({pane: {{ this.pane|tojson }}});
-                var style = {{ this.style|tojson }};
+                var pane = {{ this.pane|tojson }};
+                var renderer = L.canvas({pane: pane});
+                var styles = {{ this.styles|tojson }};
                 var label = {{ this.label|tojson }};
-                var rows = {{ this.rows|tojson }};
-                rows.forEach(function (r) {
-                    var options = Object.assign({radius: r[2], renderer: renderer, pane: {{ this.pane|tojson }}}, style);
-                    var time = r[4] === null ? "over 60" : r[4].toFixed(1);
-                    L.circleMarker([r[0], r[1]], options)
-                        .bindTooltip(label + ": " + r[3].toFixed(1) + " a year, response " + time + " min")
-                        .addTo(group);
+                var tooltips = {{ this.tooltips|tojson }};
+                {{ this.rows|tojson }}.forEach(function (r) {
+                    var category = typeof r[3] === "string" ? r[3] : "";
+                    var options = Object.assign({radius: r[2], renderer: renderer, pane: pane}, styles[category]);
+                    var marker = L.circleMarker([r[0], r[1]], options);
+                    if (tooltips === null) {
+                        var time = r[4] === null ? "over 60" : r[4].toFixed(1);
+                        marker.bindTooltip(label + ": " + r[3].toFixed(1) + " a year, response " + time + " min");
+                    } else {
+                        marker.bindTooltip(tooltips[category]).bindPopup(r[4], {maxWidth: 340});
+                    }
+                    marker.addTo(group);
                 });
             })({{ this.get_name() }});
         {% endmacro %}
@@ -153,20 +180,22 @@ class PointLayer(folium.map.Layer):
 
     def __init__(
         self,
-        rows: Sequence[tuple[float, float, float, float, float | None]],
+        rows: Sequence[Sequence[Any]],
         *,
         name: str,
-        label: str,
-        style: Mapping[str, object],
+        styles: Mapping[str, Mapping[str, object]],
         pane: str,
         show: bool = False,
+        label: str = "",
+        tooltips: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PointLayer"
-        self.rows = [list(row) for row in rows]
-        self.label = label
-        self.style = dict(style)
+        self.rows: list[list[Any]] = [list(row) for row in rows]
+        self.styles = {category: dict(options) for category, options in styles.items()}
         self.pane = pane
+        self.label = label
+        self.tooltips = {k: escape(text) for k, text in tooltips.items()} if tooltips is not None else None
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -14,15 +14,11 @@ from html import escape
 
 import folium
 import geopandas as gpd
-import numpy as np
-import shapely
 
 from maps import style
 from maps.elements import HtmlPopup, HtmlTooltip, PointLayer
+from maps.page import COORD_DECIMALS, base_marker, popup_table, to_wgs84
 
-WGS84 = "EPSG:4326"
-#: Decimal places of WGS84 coordinates written to the page (1e-5 degrees is about 1 m).
-COORD_DECIMALS = 5
 #: Simplification tolerance (metres, in BNG) of polygons and lines before they are drawn.
 SIMPLIFY_M = 40.0
 
@@ -60,14 +56,6 @@ def add_panes(fmap: folium.Map) -> None:
     """Create the report's panes on ``fmap``."""
     for name, z_index, interactive in PANES:
         folium.map.CustomPane(name, z_index=z_index, pointer_events=interactive).add_to(fmap)
-
-
-def to_wgs84(frame: gpd.GeoDataFrame, *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
-    """``frame`` in WGS84 with coordinates rounded to :data:`COORD_DECIMALS` (optionally simplified first)."""
-    geometry = frame.geometry.simplify(simplify_m) if simplify_m > 0 else frame.geometry
-    moved = frame.set_geometry(geometry).to_crs(WGS84)
-    rounded = shapely.transform(moved.geometry.to_numpy(), lambda xy: np.round(xy, COORD_DECIMALS))
-    return moved.set_geometry(gpd.GeoSeries(rounded, index=moved.index, crs=WGS84))
 
 
 def feature_collection(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict:
@@ -116,30 +104,11 @@ def _boundary_style(feature: dict) -> dict:
 
 
 def bases_layer(bases: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """One distinct icon per base (colour, short label and shape), with a popup."""
+    """One distinct symbol per base (colour, shape, first two letters), drawn by :func:`maps.page.base_marker`."""
     group = folium.FeatureGroup(name=BASES, show=True)
-    points = to_wgs84(bases)
-    for index, row in enumerate(points.itertuples()):
-        label = escape(str(row.name)[:2])
-        icon = folium.DivIcon(
-            html=f'<div class="hubplan-base-icon hubplan-{style.base_shape(index)}" '
-            f'style="background:{style.base_colour(index)}"><span>{label}</span></div>',
-            icon_size=(26, 26),
-            icon_anchor=(13, 13),
-            class_name="hubplan-base",
-        )
-        marker = folium.Marker([row.geometry.y, row.geometry.x], icon=icon)
-        marker.add_child(HtmlTooltip(f"Base: {escape(str(row.name))}"))
-        marker.add_child(HtmlPopup(_base_popup(row._asdict())))
-        group.add_child(marker)
+    for index, row in enumerate(to_wgs84(bases).to_dict("records")):
+        group.add_child(base_marker(row, colour=style.base_colour(index), shape=style.base_shape(index)))
     return group
-
-
-def _base_popup(row: dict) -> str:
-    lines = [f"<b>{escape(str(row['name']))}</b> (base)"]
-    if row.get("postcode"):
-        lines.append(f"Postcode: {escape(str(row['postcode']))}")
-    return "<br>".join(lines)
 
 
 def locations_layer(
@@ -174,8 +143,7 @@ def location_popup(row: dict) -> str:
         ("Nearest postcode", row["nearest_postcode"]),
         ("Location id", row["location_id"]),
     ]
-    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in fields)
-    return f'<b>{escape(str(row["name"]))}</b><table class="hubplan-popup">{body}</table>'
+    return f"<b>{escape(str(row['name']))}</b>{popup_table(fields)}"
 
 
 def reach_layer(
@@ -254,7 +222,7 @@ def demand_layers(demand: gpd.GeoDataFrame, shift: str, *, largest: float, show:
             point_rows(frame, column, largest=largest, min_px=3.0 if kind == UNCOVERED else 1.5),
             name=shift_layer_name(kind, shift),
             label=label,
-            style=_point_style(colour, ring=kind == UNCOVERED),
+            styles={"": _point_style(colour, ring=kind == UNCOVERED)},
             pane=PANE_DEMAND[0],
             show=show and kind == UNCOVERED,
         )

@@ -12,7 +12,7 @@ from importlib import resources
 
 import folium
 
-from maps.report import STATIC_PREFIX
+from maps.page import STATIC_PREFIX
 
 _SCRIPT_SRC = re.compile(r'<script\b[^>]*\bsrc\s*=\s*["\']([^"\']+)["\'][^>]*>\s*</script>', re.IGNORECASE)
 _LINK_HREF = re.compile(r'<link\b[^>]*\bhref\s*=\s*["\']([^"\']+)["\'][^>]*/?>', re.IGNORECASE)

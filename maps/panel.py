@@ -1,8 +1,9 @@
-"""HTML of the KPI panel and the legend, from the plan's ``kpis.json`` dict.
+"""HTML of the KPI panel and the legend, from the plan's KPIs (:class:`models.kpis.PlanKpis`).
 
 Every figure is labelled as modelled. "Travel only" assumes a free car at
 every open site (an upper bound on attendance); "with busy cars" discounts
-each car by the shift's estimated busy fraction.
+each car by the shift's estimated busy fraction. A share of no demand (NaN,
+see :mod:`models.kpis`) is shown as "–".
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from maps import style
+from maps.page import shape_svg
+from models.kpis import Assumptions, GradeKpis, PlanKpis, SolverKpis
 
 MODELLED_NOTE = (
     "All figures are <b>modelled</b>: travel only assumes a free car at every open site (an upper bound on "
     "attendance); with busy cars discounts each car by the shift's estimated busy fraction. Neither is a "
-    "simulation of queueing, so neither compares directly with published attendance."
+    "simulation of queueing, so neither compares directly with published attendance. “–”: no demand in that group."
 )
 
 
 def pct(value: object) -> str:
-    """A share as ``"64.0 %"``; a dash when missing or not finite."""
+    """A share as ``"64.0 %"``; a dash when missing or not finite (a share of no demand)."""
     if not isinstance(value, int | float) or not math.isfinite(value):
         return "–"
     return f"{100.0 * value:.1f} %"
@@ -34,22 +37,18 @@ def number(value: object, fmt: str = "{:,.1f}") -> str:
     return fmt.format(value)
 
 
-def kpi_panel_html(kpis: Mapping, *, chart_svg: str = "") -> str:
+def kpi_panel_html(kpis: PlanKpis, *, chart_svg: str = "") -> str:
     """The whole KPI panel: headline, by shift, by base, by local authority, solver, assumptions, chart."""
-    grade1, grade2 = kpis.get("grade1", {}), kpis.get("grade2", {})
-    title = f"hubplan plan: {escape(str(kpis.get('scenario', '')))}"
+    grade1, grade2 = kpis.grade1, kpis.grade2
+    title = f"hubplan plan: {escape(kpis.scenario)}"
     sections = [
         f'<div class="hubplan-title">{title} <span class="hubplan-badge">modelled</span></div>',
         _section("Coverage", _headline(grade1, grade2), open_=True),
-        _section("By shift", _by_shift(grade1, grade2, kpis.get("busy_fraction_by_shift", {})), open_=True),
-        _section("By base", _by_group(grade1, grade2, "by_base", "expected_by_base", "Base"), open_=False),
-        _section(
-            "By local authority",
-            _by_group(grade1, grade2, "by_local_authority", "expected_by_local_authority", "Local authority"),
-            open_=False,
-        ),
-        _section("Solver", _solver(kpis.get("solver", {})), open_=False),
-        _section("Assumptions", _assumptions(kpis.get("assumptions", {})), open_=False),
+        _section("By shift", _by_shift(grade1, grade2, kpis.busy_fraction_by_shift), open_=True),
+        _section("By base", _by_group(grade1, grade2, "base", "Base"), open_=False),
+        _section("By local authority", _by_group(grade1, grade2, "local_authority", "Local authority"), open_=False),
+        _section("Solver", _solver(kpis.solver), open_=False),
+        _section("Assumptions", _assumptions(kpis.assumptions), open_=False),
     ]
     if chart_svg:
         sections.append(
@@ -69,85 +68,85 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return f'<table class="hubplan-kpi"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _target(grade: Mapping, default: float) -> str:
-    return f"{number(grade.get('target_min', default), '{:g}')} min"
-
-
-def _headline(grade1: Mapping, grade2: Mapping) -> str:
+def _headline(grade1: GradeKpis, grade2: GradeKpis) -> str:
     rows = [
         (
             label,
-            _target(grade, default),
-            pct(grade.get("covered_share")),
-            pct(grade.get("expected_covered_share")),
-            number(grade.get("mean_response_min")),
-            number(grade.get("p90_response_min")),
+            f"{number(grade.target_min, '{:g}')} min",
+            pct(grade.covered_share),
+            pct(grade.expected_covered_share),
+            number(grade.mean_response_min),
+            number(grade.p90_response_min),
         )
-        for label, grade, default in (("Grade 1", grade1, 15.0), ("Grade 2", grade2, 60.0))
+        for label, grade in (("Grade 1", grade1), ("Grade 2", grade2))
     ]
     return _table(("", "target", "travel only", "with busy cars", "mean min", "p90 min"), rows)
 
 
-def _by_shift(grade1: Mapping, grade2: Mapping, busy: Mapping) -> str:
-    shifts = list(grade1.get("by_shift", {}))
+def _by_shift(grade1: GradeKpis, grade2: GradeKpis, busy: Mapping[str, float]) -> str:
     rows = [
         (
             escape(shift),
-            pct(grade1.get("by_shift", {}).get(shift)),
-            pct(grade1.get("expected_by_shift", {}).get(shift)),
-            pct(grade2.get("by_shift", {}).get(shift)),
-            pct(grade2.get("expected_by_shift", {}).get(shift)),
+            pct(grade1.by_shift.get(shift)),
+            pct(grade1.expected_by_shift.get(shift)),
+            pct(grade2.by_shift.get(shift)),
+            pct(grade2.expected_by_shift.get(shift)),
             pct(busy.get(shift)),
         )
-        for shift in shifts
+        for shift in grade1.by_shift
     ]
     header = ("shift", "G1 travel", "G1 busy cars", "G2 travel", "G2 busy cars", "cars busy")
     return _table(header, rows)
 
 
-def _by_group(grade1: Mapping, grade2: Mapping, key: str, expected_key: str, label: str) -> str:
-    names = list(grade1.get(key, {}))
+def group_shares(grade: GradeKpis, grouping: str) -> tuple[Mapping[str, float], Mapping[str, float]]:
+    """``(travel only, with busy cars)`` shares of a grade by ``"base"`` or ``"local_authority"``."""
+    if grouping == "base":
+        return grade.by_base, grade.expected_by_base
+    if grouping == "local_authority":
+        return grade.by_local_authority, grade.expected_by_local_authority
+    raise ValueError(f"unknown grouping {grouping!r}; valid: 'base', 'local_authority'")
+
+
+def _by_group(grade1: GradeKpis, grade2: GradeKpis, grouping: str, label: str) -> str:
+    travel1, busy1 = group_shares(grade1, grouping)
+    travel2, busy2 = group_shares(grade2, grouping)
     rows = [
-        (
-            escape(name),
-            pct(grade1.get(key, {}).get(name)),
-            pct(grade1.get(expected_key, {}).get(name)),
-            pct(grade2.get(key, {}).get(name)),
-            pct(grade2.get(expected_key, {}).get(name)),
-        )
-        for name in names
+        (escape(name), pct(travel1.get(name)), pct(busy1.get(name)), pct(travel2.get(name)), pct(busy2.get(name)))
+        for name in travel1
     ]
     note = (
-        ""
-        if expected_key in grade1
-        else ('<p class="hubplan-note">"With busy cars" by this grouping is not in kpis.json (shown as –).</p>')
+        '<p class="hubplan-note">"With busy cars" by this grouping is not in this plan\'s kpis.json (written by an '
+        "older hubplan; shown as –); re-run hubplan optimise to fill it.</p>"
+        if travel1 and not busy1
+        else ""
     )
     return _table((label, "G1 travel", "G1 busy cars", "G2 travel", "G2 busy cars"), rows) + note
 
 
-def _solver(solver: Mapping) -> str:
+def _solver(solver: SolverKpis) -> str:
     rows = [
         (
             "all shifts",
-            escape(str(solver.get("status", "–"))),
-            _gap(solver.get("gap")),
-            number(solver.get("objective")),
-            number(solver.get("bound")),
-            number(solver.get("seconds")),
+            escape(solver.status),
+            _gap(solver.gap),
+            number(solver.objective),
+            number(solver.bound),
+            number(solver.seconds),
         )
     ]
-    for shift, item in solver.get("by_shift", {}).items():
-        rows.append(
-            (
-                escape(shift),
-                escape(str(item.get("status", "–"))),
-                _gap(item.get("gap")),
-                number(item.get("objective")),
-                number(item.get("bound")),
-                number(item.get("seconds")),
-            )
+    rows += [
+        (
+            escape(shift),
+            escape(item.status),
+            _gap(item.gap),
+            number(item.objective),
+            number(item.bound),
+            number(item.seconds),
         )
-    note = escape(str(solver.get("objective_note", "")))
+        for shift, item in solver.by_shift.items()
+    ]
+    note = escape(solver.objective_note)
     return _table(("", "status", "gap", "objective", "bound", "seconds"), rows) + f'<p class="hubplan-note">{note}</p>'
 
 
@@ -155,28 +154,24 @@ def _gap(value: object) -> str:
     return number(value * 100.0 if isinstance(value, int | float) else value, "{:.4f} %")
 
 
-def _assumptions(assumptions: Mapping) -> str:
+def _assumptions(assumptions: Assumptions) -> str:
     rows = [
-        ("Mobilisation delay", f"{number(assumptions.get('mobilisation_s'), '{:g}')} s"),
-        ("Blue-light speed factor", number(assumptions.get("speed_factor"), "{:g}")),
-        ("Demand source", escape(str(assumptions.get("demand_source", "–")))),
+        ("Mobilisation delay", f"{number(assumptions.mobilisation_s, '{:g}')} s"),
+        ("Blue-light speed factor", number(assumptions.speed_factor, "{:g}")),
+        ("Demand source", escape(assumptions.demand_source)),
         (
             "Grade 1 / Grade 2 a year",
-            f"{number(assumptions.get('grade1_per_year'), '{:,.0f}')} / "
-            f"{number(assumptions.get('grade2_per_year'), '{:,.0f}')}",
+            f"{number(assumptions.grade1_per_year, '{:,.0f}')} / {number(assumptions.grade2_per_year, '{:,.0f}')}",
         ),
-        ("Job time G1 / G2", _job_times(assumptions.get("job_time_min", {}))),
-        ("Network", escape(str(assumptions.get("network", "–")))),
+        (
+            "Job time G1 / G2",
+            f"{number(assumptions.job_time_grade1_min, '{:g}')} / "
+            f"{number(assumptions.job_time_grade2_min, '{:g}')} min",
+        ),
+        ("Network", escape(assumptions.network)),
     ]
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    label = escape(str(assumptions.get("label", "")))
-    return f'<table class="hubplan-kpi">{body}</table><p class="hubplan-note">{label}</p>'
-
-
-def _job_times(job: object) -> str:
-    if not isinstance(job, Mapping):
-        return "–"
-    return f"{number(job.get('grade1'), '{:g}')} / {number(job.get('grade2'), '{:g}')} min"
+    return f'<table class="hubplan-kpi">{body}</table><p class="hubplan-note">{escape(assumptions.label)}</p>'
 
 
 def legend_html(base_names: Sequence[str], *, target_min: float) -> str:
@@ -186,8 +181,7 @@ def legend_html(base_names: Sequence[str], *, target_min: float) -> str:
         for label, colour in style.time_classes()
     )
     bases = "".join(
-        f'<div><i class="hubplan-swatch hubplan-round" style="background:{style.base_colour(k)}"></i>'
-        f"{escape(name)}</div>"
+        f"<div>{shape_svg(style.base_shape(k), style.base_colour(k), 14)}{escape(name)}</div>"
         for k, name in enumerate(base_names)
     )
     symbols = (

@@ -69,10 +69,11 @@ from models.coverage import (
     solve_model,
 )
 from models.errors import ModelInputError
-from models.evaluate import Coverage, evaluate_plan, score_plan
+from models.evaluate import Coverage, below_floor, evaluate_plan, score_plan
 from models.formulation import CoverFloor, LinearModel
 from models.greedy import WarmStart, greedy_plan
 from models.instance import CoverageInstance, CoverageParams
+from models.kpis import NO_DEMAND
 from models.levels import LevelSpec, objective_levels
 from models.plan import LevelReport, Plan, SolveStatus
 from models.reduce import ReducedProblem, reduce_instance
@@ -266,9 +267,9 @@ def _bases_only(instance: CoverageInstance, setup: _Setup, params: CoverageParam
     if params.equity_floor_share:
         shares = coverage.grade1_share_by_group(instance.demand_group or ())
         problems += [
-            f"group {g!r}: floor {f:.1%}, the bases cover {shares.get(g, 1.0):.1%}"
+            f"group {g!r}: floor {f:.1%}, the bases cover {shares[g]:.1%}"
             for g, f in params.equity_floor_share.items()
-            if shares.get(g, 1.0) < f - 1e-12
+            if below_floor(shares.get(g, NO_DEMAND), f)
         ]
     if problems:
         raise ModelInputError(

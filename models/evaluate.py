@@ -17,7 +17,11 @@ import scipy.sparse
 
 from models.errors import ModelInputError
 from models.instance import CoverageInstance, CoverageParams
+from models.kpis import demand_share, is_no_demand
 from models.response import expected_cover
+
+#: Slack when checking an equity floor against a share (rounding in the solver's constraint).
+FLOOR_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,15 +69,13 @@ class Coverage:
 
     @property
     def grade1_covered_share(self) -> float:
-        """Share of Grade 1 demand within target (0 when there is no demand)."""
-        total = float(self.grade1_demand.sum())
-        return self.grade1_covered_demand / total if total > 0 else 0.0
+        """Share of Grade 1 demand within target (NaN when there is no demand, see :mod:`models.kpis`)."""
+        return demand_share(self.grade1_covered_demand, float(self.grade1_demand.sum()))
 
     @property
     def grade2_covered_share(self) -> float:
-        """Share of Grade 2 demand within target (0 when there is no demand)."""
-        total = float(self.grade2_demand.sum())
-        return self.grade2_covered_demand / total if total > 0 else 0.0
+        """Share of Grade 2 demand within target (NaN when there is no demand, see :mod:`models.kpis`)."""
+        return demand_share(self.grade2_covered_demand, float(self.grade2_demand.sum()))
 
     def grade1_expected_demand(self, busy_fraction: float, *, levels: int | None) -> float:
         """MEXCLP expected Grade 1 cover, ``sum_i w1_i (1 - q**min(c_i, levels))``.
@@ -95,7 +97,7 @@ class Coverage:
         return float((self.grade1_demand * expected_cover(busy_fraction, counted)).sum())
 
     def grade1_share_by_group(self, groups: Iterable[str]) -> dict[str, float]:
-        """Covered share of Grade 1 demand per group label (groups without demand count as 1).
+        """Covered share of Grade 1 demand per group label (NaN for a group without demand, see :mod:`models.kpis`).
 
         Parameters
         ----------
@@ -113,8 +115,13 @@ class Coverage:
             members = labels == label
             total = float(self.grade1_demand[members].sum())
             covered = float(self.grade1_demand[members & self.covered_grade1].sum())
-            shares[str(label)] = covered / total if total > 0 else 1.0
+            shares[str(label)] = demand_share(covered, total)
         return shares
+
+
+def below_floor(share: float, floor: float) -> bool:
+    """Whether a group's covered share misses its equity floor; a group without demand (NaN) meets every floor."""
+    return not is_no_demand(share) and share < floor - FLOOR_TOLERANCE
 
 
 def _count_cover(response: scipy.sparse.csr_matrix, columns: np.ndarray, target_s: float) -> np.ndarray:

@@ -20,13 +20,13 @@ from geodata.errors import InputDataError
 from geodata.synthetic_incidents import SyntheticIncidentParams, synthetic_incidents, write_synthetic_incidents
 from models.errors import ModelInputError
 from optimiser import jobs
-from optimiser.compare import CompareRequest, compare, print_comparison
-from optimiser.evaluate import BAD_ROW_POLICIES, EvaluateRequest, evaluate, print_evaluation
+from optimiser.compare import CompareRequest, compare
+from optimiser.console import print_base_summary, print_comparison, print_evaluation, print_kpis, print_validation
+from optimiser.evaluate import BAD_ROW_POLICIES, EvaluateRequest, evaluate
 from optimiser.networks import NETWORK_HELP, load_network
-from optimiser.optimise import optimise, print_kpis
+from optimiser.optimise import optimise
 from optimiser.overrides import Overrides
 from optimiser.report import write_report
-from optimiser.tables import print_validation
 
 log = logging.getLogger(__name__)
 
@@ -356,7 +356,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     console = Console()
     network = load_network("default")
     print_validation(jobs.validate(network), console)
-    jobs.print_base_summary(jobs.base_to_lsoa_summary(network), console)
+    print_base_summary(jobs.base_to_lsoa_summary(network), console)
     result = optimise(DEMO_SCENARIO, args.out)
     print_kpis(result.kpis, console)
     report = write_report(args.out, Path(args.out) / "report.html")

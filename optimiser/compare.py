@@ -20,13 +20,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
 from geodata import embedded
 from geodata.atomic import move_into_place, staging_folder
@@ -192,7 +190,7 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         save_page(build_comparison_page(page), staging / "comparison.html")
         folders = []
         for item in compared:
-            kpis = {**item.solved.kpis, "definition": item.definition, "variant_notes": list(item.notes)}
+            kpis = replace(item.solved.kpis, definition=item.definition, variant_notes=item.notes)
             write_plan(item.solved.prepared, item.solved.results, kpis, staging / _slug(item.label))
             folders.append(_slug(item.label))
         names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders
@@ -297,16 +295,3 @@ def _markdown(compared: list[_Compared], text: pd.DataFrame, notes: list[str]) -
     lines += ["", markdown_table(text), "## Notes", ""]
     lines += [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
-
-
-def print_comparison(result: CompareResult, console: Console) -> None:
-    """Print the comparison table (without the local authority rows) and where the files are."""
-    text = formatted_table(result.table)
-    keep = ~text["section"].str.endswith("by local authority") & (text["metric"] != "definition")
-    table = Table(title="Comparison (modelled; 'travel only' is an upper bound on attendance)")
-    for column in text.columns:
-        table.add_column(str(column), justify="left" if column in ("section", "metric") else "right")
-    for _, row in text[keep].iterrows():
-        table.add_row(*[str(value) for value in row])
-    console.print(table)
-    console.print(f"wrote {', '.join(str(path) for path in result.files)}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from models.kpis import PlanKpis
 from optimiser.markdown import markdown_header, markdown_row
 from optimiser.scenario import Scenario
 
@@ -33,7 +34,7 @@ class ScenarioColumn:
     scenario
         The checked scenario (staffing per base and shift).
     kpis
-        Its ``kpis.json`` dict (see :func:`optimiser.kpis.scenario_kpis`).
+        Its KPIs (see :func:`optimiser.kpis.scenario_kpis`).
     min_locations
         Per shift, the fewest deployment locations reaching the Grade 1 target
         (``None`` when no target was asked), and whether it was reached.
@@ -42,7 +43,7 @@ class ScenarioColumn:
     label: str
     definition: str
     scenario: Scenario
-    kpis: dict
+    kpis: PlanKpis
     min_locations: dict[str, tuple[int, bool, float]] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -62,18 +63,18 @@ def comparison_table(columns: Sequence[ScenarioColumn], *, target_grade1: float 
         add("resources", f"cars on duty, {shift}", COUNT, [_staffing(c, shift, "units") for c in columns])
     for shift in shifts:
         add("resources", f"deployment locations, {shift}", COUNT, [_staffing(c, shift, "locations") for c in columns])
-    for grade, section in (("grade1", "Grade 1"), ("grade2", "Grade 2")):
-        _grade_rows(add, columns, grade, section, shifts)
-    add("Grade 1", "mean response time", MINUTES, [c.kpis["grade1"]["mean_response_min"] for c in columns])
-    add("Grade 1", "90th percentile response time", MINUTES, [c.kpis["grade1"]["p90_response_min"] for c in columns])
+    for grade in (1, 2):
+        _grade_rows(add, columns, grade, shifts)
+    add("Grade 1", "mean response time", MINUTES, [c.kpis.grade1.mean_response_min for c in columns])
+    add("Grade 1", "90th percentile response time", MINUTES, [c.kpis.grade1.p90_response_min for c in columns])
     if target_grade1 is not None:
         _target_rows(add, columns, target_grade1, shifts)
     for shift in shifts:
-        busy = [c.kpis["busy_fraction_by_shift"].get(shift) for c in columns]
+        busy = [c.kpis.busy_fraction_by_shift.get(shift) for c in columns]
         add("solver", f"busy fraction, {shift}", FRACTION, busy)
-    add("solver", "status", TEXT, [c.kpis["solver"]["status"] for c in columns])
-    add("solver", "gap", SHARE, [c.kpis["solver"]["gap"] for c in columns])
-    add("solver", "seconds", COUNT, [c.kpis["solver"]["seconds"] for c in columns])
+    add("solver", "status", TEXT, [c.kpis.solver.status for c in columns])
+    add("solver", "gap", SHARE, [c.kpis.solver.gap for c in columns])
+    add("solver", "seconds", COUNT, [c.kpis.solver.seconds for c in columns])
     return pd.DataFrame(rows)
 
 
@@ -90,26 +91,22 @@ def _staffing(column: ScenarioColumn, shift: str, key: str) -> int | None:
     return sum(getattr(base.shifts[shift], key) for base in column.scenario.bases)
 
 
-def _grade_rows(add, columns: Sequence[ScenarioColumn], grade: str, section: str, shifts: list[str]) -> None:
-    target = columns[0].kpis[grade]["target_min"]
-    within = f"within {target:g} min"
-    add(section, f"{within}, travel only", SHARE, [c.kpis[grade]["covered_share"] for c in columns])
-    add(section, f"{within}, with busy cars", SHARE, [c.kpis[grade]["expected_covered_share"] for c in columns])
+def _grade_rows(add, columns: Sequence[ScenarioColumn], grade: int, shifts: list[str]) -> None:
+    section = f"Grade {grade}"
+    kpis = [c.kpis.grade(grade) for c in columns]
+    within = f"within {kpis[0].target_min:g} min"
+    add(section, f"{within}, travel only", SHARE, [k.covered_share for k in kpis])
+    add(section, f"{within}, with busy cars", SHARE, [k.expected_covered_share for k in kpis])
     for shift in shifts:
-        add(section, f"{within}, {shift}, travel only", SHARE, [c.kpis[grade]["by_shift"].get(shift) for c in columns])
-        add(
-            section,
-            f"{within}, {shift}, with busy cars",
-            SHARE,
-            [c.kpis[grade]["expected_by_shift"].get(shift) for c in columns],
-        )
-    areas = sorted({name for c in columns for name in c.kpis[grade]["by_local_authority"]})
+        add(section, f"{within}, {shift}, travel only", SHARE, [k.by_shift.get(shift) for k in kpis])
+        add(section, f"{within}, {shift}, with busy cars", SHARE, [k.expected_by_shift.get(shift) for k in kpis])
+    areas = sorted({name for k in kpis for name in k.by_local_authority})
     for area in areas:
         add(
             f"{section} by local authority",
             f"{area}, {within}, travel only",
             SHARE,
-            [c.kpis[grade]["by_local_authority"].get(area) for c in columns],
+            [k.by_local_authority.get(area) for k in kpis],
         )
 
 

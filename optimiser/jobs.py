@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from rich.console import Console
-from rich.table import Table
 
 from geodata import embedded
 from geodata.atomic import atomic_path
@@ -156,30 +154,3 @@ def base_to_lsoa_summary(network: RoadNetwork) -> list[BaseSummary]:
             )
         )
     return summaries
-
-
-def print_base_summary(summaries: list[BaseSummary], console: Console) -> None:
-    """Print the base-to-LSOA road-time summary."""
-    table = Table(
-        title="Road time from the nearest base to each LSOA (modelled, normal driving, no mobilisation delay; "
-        "an upper bound on coverage, not a response time)"
-    )
-    for column in (
-        "configuration",
-        "bases",
-        "population ≤ 15 min",
-        "population ≤ 60 min",
-        "median LSOA (min)",
-        "90th pct LSOA (min)",
-    ):
-        table.add_column(column, justify="right", no_wrap=column == "configuration")
-    for s in summaries:
-        table.add_row(
-            s.configuration,
-            str(s.bases),
-            f"{s.population_share_within[15.0]:.1%}",
-            f"{s.population_share_within[60.0]:.1%}",
-            f"{s.median_min:.1f}",
-            f"{s.p90_min:.1f}",
-        )
-    console.print(table)

@@ -10,6 +10,10 @@ Two kinds of figure, always labelled:
   so a node within target of ``c`` open sites is covered with probability
   ``1 - q**c``. Only this, or a simulation with busy units, can be set beside
   the force's published attendance figures.
+
+Both are given overall, by shift, by base (the demand each base's cars answer
+first) and by local authority. The records are :mod:`models.kpis`; a share of
+no demand is NaN there (``null`` in ``kpis.json``), see that module.
 """
 
 from __future__ import annotations
@@ -18,27 +22,34 @@ from pathlib import Path
 
 import numpy as np
 
+from models.kpis import Assumptions, GradeKpis, PlanKpis, ShiftSolverKpis, SolverKpis, demand_share
 from models.plan import SolveStatus
 from models.response import expected_cover
 from optimiser.prepare import PreparedScenario
 from optimiser.solve import ShiftResult
 
 
-def scenario_kpis(prepared: PreparedScenario, results: list[ShiftResult]) -> dict:
-    """All KPIs of a solved scenario as a JSON-ready dict (the ``kpis.json`` schema)."""
+def scenario_kpis(prepared: PreparedScenario, results: list[ShiftResult]) -> PlanKpis:
+    """All KPIs of a solved scenario (written as ``kpis.json`` by :meth:`~models.kpis.PlanKpis.to_json`)."""
     busy = dict(prepared.response.busy_fraction_by_shift)
-    return {
-        "scenario": prepared.scenario.name,
-        "grade1": grade_kpis(prepared, results, grade=1, busy=busy),
-        "grade2": grade_kpis(prepared, results, grade=2, busy=busy),
-        "busy_fraction_by_shift": {shift: round(q, 4) for shift, q in busy.items()},
-        "solver": solver_kpis(results),
-        "assumptions": assumptions(prepared),
-    }
+    return PlanKpis(
+        scenario=prepared.scenario.name,
+        grade1=grade_kpis(prepared, results, grade=1, busy=busy),
+        grade2=grade_kpis(prepared, results, grade=2, busy=busy),
+        busy_fraction_by_shift={shift: round(q, 4) for shift, q in busy.items()},
+        solver=solver_kpis(results),
+        assumptions=assumptions(prepared),
+    )
 
 
-def grade_kpis(prepared: PreparedScenario, results: list[ShiftResult], *, grade: int, busy: dict[str, float]) -> dict:
-    """Coverage of one grade overall, by shift, by base and by local authority."""
+def grade_kpis(
+    prepared: PreparedScenario, results: list[ShiftResult], *, grade: int, busy: dict[str, float]
+) -> GradeKpis:
+    """Coverage of one grade overall, by shift, by base and by local authority: travel only and with busy cars.
+
+    With busy cars, a node within target of ``c`` open sites in a shift whose cars
+    are busy with probability ``q`` counts ``1 - q**c`` of its demand.
+    """
     target_s = results[0].instance.target_s(grade)
     weight = np.column_stack([r.instance.demand(grade) for r in results])
     response = np.column_stack([r.response_s for r in results])
@@ -48,22 +59,28 @@ def grade_kpis(prepared: PreparedScenario, results: list[ShiftResult], *, grade:
     responding = np.column_stack([r.responding_base for r in results])
     base_names = [b.name for b in prepared.scenario.bases]
     la = np.repeat(prepared.demand.nodes["la_name"].to_numpy(object)[:, None], len(results), axis=1)
-    return {
-        "target_min": target_s / 60.0,
-        "demand_per_year": round(float(weight.sum()), 1),
-        "covered_share": _share(weight, covered),
-        "expected_covered_share": _share(weight, expected),
-        "mean_response_min": _weighted_mean(response, weight),
-        "p90_response_min": _weighted_percentile(response, weight, 90.0),
-        "by_shift": {r.shift: _share(weight[:, k], covered[:, k]) for k, r in enumerate(results)},
-        "expected_by_shift": {r.shift: _share(weight[:, k], expected[:, k]) for k, r in enumerate(results)},
-        "by_base": {
-            name: _share(weight[responding == b], covered[responding == b]) for b, name in enumerate(base_names)
-        },
-        "by_local_authority": {
-            str(name): _share(weight[la == name], covered[la == name]) for name in sorted(set(la[:, 0]))
-        },
-    }
+    shifts = [r.shift for r in results]
+    bases = {name: responding == b for b, name in enumerate(base_names)}
+    areas = {str(name): la == name for name in sorted(set(la[:, 0]))}
+    return GradeKpis(
+        target_min=target_s / 60.0,
+        demand_per_year=round(float(weight.sum()), 1),
+        covered_share=_share(weight, covered),
+        expected_covered_share=_share(weight, expected),
+        mean_response_min=_weighted_mean(response, weight),
+        p90_response_min=_weighted_percentile(response, weight, 90.0),
+        by_shift={shift: _share(weight[:, k], covered[:, k]) for k, shift in enumerate(shifts)},
+        expected_by_shift={shift: _share(weight[:, k], expected[:, k]) for k, shift in enumerate(shifts)},
+        by_base=_shares_by(bases, weight, covered),
+        expected_by_base=_shares_by(bases, weight, expected),
+        by_local_authority=_shares_by(areas, weight, covered),
+        expected_by_local_authority=_shares_by(areas, weight, expected),
+    )
+
+
+def _shares_by(groups: dict[str, np.ndarray], weight: np.ndarray, covered: np.ndarray) -> dict[str, float]:
+    """``{group: share of its demand covered}`` for boolean masks over (node, shift)."""
+    return {name: _share(weight[mask], covered[mask]) for name, mask in groups.items()}
 
 
 def _cover_count(result: ShiftResult, grade: int) -> np.ndarray:
@@ -72,8 +89,8 @@ def _cover_count(result: ShiftResult, grade: int) -> np.ndarray:
 
 
 def _share(weight: np.ndarray, covered: np.ndarray) -> float:
-    total = float(weight.sum())
-    return round(float((weight * covered).sum()) / total, 6) if total > 0 else float("nan")
+    """Demand-weighted share of ``covered`` (0/1 or a probability), to 6 places; NaN without demand."""
+    return round(demand_share(float((weight * covered).sum()), float(weight.sum())), 6)
 
 
 def _weighted_mean(response_s: np.ndarray, weight: np.ndarray) -> float:
@@ -94,57 +111,53 @@ def _weighted_percentile(response_s: np.ndarray, weight: np.ndarray, percent: fl
     return round(float(value) / 60.0, 3) if np.isfinite(value) else float("inf")
 
 
-def solver_kpis(results: list[ShiftResult]) -> dict:
+def solver_kpis(results: list[ShiftResult]) -> SolverKpis:
     """Status, objective, bound, gap and time: summed over shifts, and per shift."""
     reports = [r.plan.report for r in results if r.plan.report is not None]
     objective = float(sum(rep.objective for rep in reports))
     bound = float(sum(rep.bound for rep in reports))
-    return {
-        "status": str(SolveStatus.worst([rep.status for rep in reports])),
-        "objective": round(objective, 4),
-        "bound": round(bound, 4),
-        "gap": round((bound - objective) / bound, 8) if bound > 0 else 0.0,
-        "seconds": round(float(sum(rep.seconds for rep in reports)), 2),
-        "solver": ",".join(sorted({rep.solver for rep in reports})),
-        "by_shift": {
-            r.shift: {
-                "status": str(r.plan.report.status),
-                "objective": round(r.plan.report.objective, 4),
-                "bound": round(r.plan.report.bound, 4),
-                "gap": r.plan.report.gap,
-                "seconds": round(r.plan.report.seconds, 2),
-                "warnings": list(r.plan.report.warnings),
-            }
+    return SolverKpis(
+        status=str(SolveStatus.worst([rep.status for rep in reports])),
+        objective=round(objective, 4),
+        bound=round(bound, 4),
+        gap=round((bound - objective) / bound, 8) if bound > 0 else 0.0,
+        seconds=round(float(sum(rep.seconds for rep in reports)), 2),
+        solver=",".join(sorted({rep.solver for rep in reports})),
+        by_shift={
+            r.shift: ShiftSolverKpis(
+                status=str(r.plan.report.status),
+                objective=round(r.plan.report.objective, 4),
+                bound=round(r.plan.report.bound, 4),
+                gap=r.plan.report.gap,
+                seconds=round(r.plan.report.seconds, 2),
+                warnings=tuple(r.plan.report.warnings),
+            )
             for r in results
             if r.plan.report is not None
         },
-        "objective_note": "first objective level, summed over shifts: Grade 1 demand within target (incidents a "
+        objective_note="first objective level, summed over shifts: Grade 1 demand within target (incidents a "
         "year), or its expected cover when [solver] busy_fraction is set",
-    }
+    )
 
 
-def assumptions(prepared: PreparedScenario) -> dict:
+def assumptions(prepared: PreparedScenario) -> Assumptions:
     """Every modelled assumption behind the figures, for the report and the audit trail."""
     scenario = prepared.scenario
-    return {
-        "scenario_path": str(Path(scenario.path).resolve()) if scenario.path != "<memory>" else None,
-        "network_source": scenario.network.source,
-        "network": prepared.network.name,
-        "network_nodes": prepared.network.n_nodes,
-        "speed_factor": scenario.network.speed_factor,
-        "mobilisation_s": scenario.response.mobilisation_s,
-        "max_base_travel_min": {
-            b.name: b.max_travel_min or scenario.response.max_base_travel_min for b in scenario.bases
-        },
-        "job_time_min": {
-            "grade1": scenario.response.job_time_grade1_min,
-            "grade2": scenario.response.job_time_grade2_min,
-        },
-        "demand_source": prepared.demand.source,
-        "grade1_per_year": scenario.demand.grade1_per_year,
-        "grade2_per_year": scenario.demand.grade2_per_year,
-        "demand_nodes": len(prepared.demand.nodes),
-        "candidates": int(len(prepared.candidates)),
-        "label": "modelled: travel-only figures are upper bounds on attendance; availability-adjusted figures "
+    return Assumptions(
+        scenario_path=str(Path(scenario.path).resolve()) if scenario.path != "<memory>" else None,
+        network_source=scenario.network.source,
+        network=prepared.network.name,
+        network_nodes=prepared.network.n_nodes,
+        speed_factor=scenario.network.speed_factor,
+        mobilisation_s=scenario.response.mobilisation_s,
+        max_base_travel_min={b.name: b.max_travel_min or scenario.response.max_base_travel_min for b in scenario.bases},
+        job_time_grade1_min=scenario.response.job_time_grade1_min,
+        job_time_grade2_min=scenario.response.job_time_grade2_min,
+        demand_source=prepared.demand.source,
+        grade1_per_year=scenario.demand.grade1_per_year,
+        grade2_per_year=scenario.demand.grade2_per_year,
+        demand_nodes=len(prepared.demand.nodes),
+        candidates=int(len(prepared.candidates)),
+        label="modelled: travel-only figures are upper bounds on attendance; availability-adjusted figures "
         "use an estimated busy fraction, not a simulation",
-    }
+    )

@@ -7,9 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
+from models.kpis import PlanKpis
 from optimiser.kpis import scenario_kpis
 from optimiser.plan_output import write_plan
 from optimiser.prepare import PreparedScenario, prepare
@@ -25,7 +23,7 @@ class OptimiseResult:
     """What ``optimise`` wrote and the KPIs it computed."""
 
     files: list[Path]
-    kpis: dict
+    kpis: PlanKpis
     seconds: float
 
 
@@ -35,7 +33,7 @@ class SolvedScenario:
 
     prepared: PreparedScenario
     results: list[ShiftResult]
-    kpis: dict
+    kpis: PlanKpis
 
 
 def optimise(scenario_path: str | Path, out_dir: str | Path, *, workers: int = 2) -> OptimiseResult:
@@ -66,36 +64,3 @@ def solve_with_progress(scenario: Scenario, *, workers: int = 2) -> SolvedScenar
         results = solve_scenario(prepared, on_shift=on_shift)
         progress.update(solving, completed=len(scenario.shift_names))
     return SolvedScenario(prepared, results, scenario_kpis(prepared, results))
-
-
-def print_kpis(kpis: dict, console: Console) -> None:
-    """Print the headline KPIs: coverage per grade (travel only and with busy cars), by shift, solver status."""
-    table = Table(title=f"{kpis['scenario']}: modelled response (travel only is an upper bound on attendance)")
-    for column in ("grade", "target", "travel only", "with busy cars", "mean min", "p90 min"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for grade in ("grade1", "grade2"):
-        k = kpis[grade]
-        table.add_row(
-            grade.replace("grade", "Grade "),
-            f"{k['target_min']:g} min",
-            f"{k['covered_share']:.1%}",
-            f"{k['expected_covered_share']:.1%}",
-            f"{k['mean_response_min']:.1f}",
-            f"{k['p90_response_min']:.1f}",
-        )
-    console.print(table)
-    for grade in ("grade1", "grade2"):
-        k = kpis[grade]
-        shifts = ", ".join(f"{s} {k['by_shift'][s]:.1%} ({k['expected_by_shift'][s]:.1%})" for s in k["by_shift"])
-        bases = ", ".join(f"{b} {v:.1%}" for b, v in k["by_base"].items())
-        console.print(
-            f"{grade.replace('grade', 'Grade ')} by shift, travel only (with busy cars): {shifts}; by base: {bases}"
-        )
-    by_la = ", ".join(f"{name} {share:.1%}" for name, share in kpis["grade1"]["by_local_authority"].items())
-    console.print(f"Grade 1 by local authority: {by_la}")
-    solver = kpis["solver"]
-    console.print(
-        f"solver: {solver['status']} ({solver['solver']}), objective {solver['objective']:,.1f}, "
-        f"bound {solver['bound']:,.1f}, gap {solver['gap']:.4%}, {solver['seconds']:.1f} s; "
-        f"busy fraction by shift {kpis['busy_fraction_by_shift']}"
-    )

@@ -19,6 +19,7 @@ import pyogrio
 from geodata.crs import BNG
 from geodata.errors import InputDataError
 from geodata.network import RoadNetwork
+from models.kpis import PlanKpis
 from models.response import ResponseSettings
 from optimiser.networks import load_network
 from optimiser.plan_settings import PlanSettings
@@ -57,7 +58,7 @@ class WrittenPlan:
     bases: gpd.GeoDataFrame
     locations: gpd.GeoDataFrame
     demand: gpd.GeoDataFrame | None = None
-    kpis: dict | None = None
+    kpis: PlanKpis | None = None
 
     @property
     def folder(self) -> Path:
@@ -160,11 +161,17 @@ def _settings(gpkg: Path) -> PlanSettings:
     return PlanSettings.from_json(data, source=str(gpkg))
 
 
-def _kpis(path: Path) -> dict:
+def _kpis(path: Path) -> PlanKpis:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputDataError(f"is not valid JSON ({error}); {_fix(path.parent)}", source=str(path)) from error
+    try:
+        return PlanKpis.from_json(data)
+    except ValueError as error:  # models.kpis.KpisFormatError: a key missing or of the wrong type
+        raise InputDataError(
+            f"is not a kpis.json written by hubplan optimise ({error}); {_fix(path.parent)}", source=str(path)
+        ) from error
 
 
 def _in_bng(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -19,6 +19,7 @@ import pyogrio
 from geodata import embedded
 from geodata.atomic import move_into_place, staging_folder
 from geodata.crs import BNG, crs_to_lonlat
+from models.kpis import PlanKpis
 from models.response import expected_cover
 from optimiser.plan_input import KPIS_FILE, PLAN_FILE, SETTINGS_LAYER
 from optimiser.plan_settings import NetworkIdentity, PlanSettings
@@ -28,13 +29,15 @@ from optimiser.solve import ShiftResult
 PLAN_FILES = (PLAN_FILE, "plan.csv", KPIS_FILE)
 
 
-def write_plan(prepared: PreparedScenario, results: list[ShiftResult], kpis: dict, out_dir: str | Path) -> list[Path]:
+def write_plan(
+    prepared: PreparedScenario, results: list[ShiftResult], kpis: PlanKpis, out_dir: str | Path
+) -> list[Path]:
     """Write the plan files into ``out_dir`` (created if needed) and return their paths."""
     with staging_folder(out_dir) as staging:
         locations = deployment_locations(prepared, results)
         _write_geopackage(staging / PLAN_FILE, prepared, results, locations)
         locations.drop(columns="geometry").to_csv(staging / "plan.csv", index=False, float_format="%.6f")
-        (staging / KPIS_FILE).write_text(json.dumps(_json_safe(kpis), indent=2) + "\n")
+        (staging / KPIS_FILE).write_text(json.dumps(kpis.to_json(), indent=2) + "\n")
         return move_into_place(staging, out_dir, PLAN_FILES)
 
 

@@ -39,6 +39,7 @@ import numpy as np
 
 from models.budget import coverage_curve, greedy_coverage_curve, solve_min_locations
 from models.instance import CoverageInstance, CoverageParams
+from models.kpis import NO_DEMAND, demand_share
 from models.plan import Plan
 from optimiser.optimise import SolvedScenario
 from optimiser.solve import coverage_params, shift_instance
@@ -126,23 +127,26 @@ def scenario_tradeoff(solved: SolvedScenario, *, points: int, target_grade1: flo
             answer = solve_min_locations(instance, target_grade1, target_params)
             share = answer.grade1_share
             if answer.measure == "expected":
-                total_demand = float(instance.grade1_demand.sum())
                 expected_demand = answer.plan.coverage.grade1_expected_demand(busy, levels=None)
-                share = expected_demand / total_demand if total_demand > 0 else 0.0
+                share = demand_share(expected_demand, float(instance.grade1_demand.sum()))
             targets[shift] = (answer.locations, answer.reached, share)
             measure = answer.measure
-    kpis = solved.kpis["grade1"]
     return Tradeoff(
         locations=counts,
-        grade1_share=covered / total if total > 0 else covered,
-        grade1_expected_share=expected / total if total > 0 else expected,
+        grade1_share=_shares(covered, total),
+        grade1_expected_share=_shares(expected, total),
         configured_locations=float(np.mean(list(configured.values()))),
-        configured_share=float(kpis["covered_share"]),
+        configured_share=float(solved.kpis.grade1.covered_share),
         min_locations=targets or None,
         min_locations_total=_all_shifts(targets),
         measure=measure,
         method=" / ".join(sorted(methods)),
     )
+
+
+def _shares(demand: np.ndarray, total: float) -> np.ndarray:
+    """``demand / total`` per sweep point; NaN (no demand, see :mod:`models.kpis`) when ``total`` is 0."""
+    return demand / total if total > 0 else np.full(demand.shape, NO_DEMAND)
 
 
 def _sweep(instance: CoverageInstance, counts: list[int], params: CoverageParams) -> list[Plan]:

@@ -11,6 +11,7 @@ import numpy as np
 from shapely.geometry import LineString, Point, box
 
 from maps.data import ReportData
+from models.kpis import Assumptions, GradeKpis, PlanKpis, ShiftSolverKpis, SolverKpis
 
 BNG = "EPSG:27700"
 X0, Y0 = 392_000.0, 323_000.0
@@ -141,9 +142,10 @@ def roads() -> gpd.GeoDataFrame:
     )
 
 
-def kpis() -> dict:
-    grade = {
+def grade_kpis(**overrides) -> GradeKpis:
+    values = {
         "target_min": 15.0,
+        "demand_per_year": 1000.0,
         "covered_share": 0.8,
         "expected_covered_share": 0.7,
         "mean_response_min": 9.0,
@@ -151,23 +153,48 @@ def kpis() -> dict:
         "by_shift": {"early": 0.8, "night": 0.85},
         "expected_by_shift": {"early": 0.7, "night": 0.75},
         "by_base": {"Stafford": 0.9, "Burton": 0.6},
+        "expected_by_base": {"Stafford": 0.81, "Burton": 0.52},
         "by_local_authority": {"Stafford": 0.8},
+        "expected_by_local_authority": {"Stafford": 0.66},
     }
-    return {
+    return GradeKpis(**{**values, **overrides})
+
+
+def kpis(**overrides) -> PlanKpis:
+    values = {
         "scenario": "tiny",
-        "grade1": grade,
-        "grade2": {**grade, "target_min": 60.0},
+        "grade1": grade_kpis(),
+        "grade2": grade_kpis(target_min=60.0),
         "busy_fraction_by_shift": {"early": 0.3, "night": 0.2},
-        "solver": {
-            "status": "optimal",
-            "objective": 10.0,
-            "bound": 10.0,
-            "gap": 0.0,
-            "seconds": 0.1,
-            "by_shift": {"early": {"status": "optimal", "gap": 0.0}},
-        },
-        "assumptions": {"mobilisation_s": 120, "speed_factor": 1.2, "demand_source": "modelled: population"},
+        "solver": SolverKpis(
+            status="optimal",
+            objective=10.0,
+            bound=10.0,
+            gap=0.0,
+            seconds=0.1,
+            solver="scip",
+            by_shift={"early": ShiftSolverKpis(status="optimal", objective=5.0, bound=5.0, gap=0.0, seconds=0.05)},
+            objective_note="Grade 1 demand within target",
+        ),
+        "assumptions": Assumptions(
+            scenario_path=None,
+            network_source="default",
+            network="modelled test network",
+            network_nodes=5,
+            speed_factor=1.2,
+            mobilisation_s=120,
+            max_base_travel_min={"Stafford": 30.0, "Burton": 30.0},
+            job_time_grade1_min=75.0,
+            job_time_grade2_min=60.0,
+            demand_source="modelled: population",
+            grade1_per_year=43_000.0,
+            grade2_per_year=65_000.0,
+            demand_nodes=4,
+            candidates=3,
+            label="modelled",
+        ),
     }
+    return PlanKpis(**{**values, **overrides})
 
 
 def report_data(**overrides) -> ReportData:

