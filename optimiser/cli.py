@@ -20,13 +20,24 @@ from geodata.errors import InputDataError
 from geodata.synthetic_incidents import SyntheticIncidentParams, synthetic_incidents, write_synthetic_incidents
 from models.errors import ModelInputError
 from optimiser import jobs
+from optimiser.calibrate import CalibrateRequest, calibrate
 from optimiser.compare import CompareRequest, compare
-from optimiser.console import print_base_summary, print_comparison, print_evaluation, print_kpis, print_validation
+from optimiser.console import (
+    print_base_summary,
+    print_calibration,
+    print_comparison,
+    print_evaluation,
+    print_kpis,
+    print_simulation,
+    print_validation,
+)
 from optimiser.evaluate import BAD_ROW_POLICIES, EvaluateRequest, evaluate
+from optimiser.executor import SCHEDULER_ENV, scheduler_address
 from optimiser.networks import NETWORK_HELP, load_network
 from optimiser.optimise import optimise
 from optimiser.overrides import Overrides
 from optimiser.report import write_report
+from optimiser.simulate import SimulateRequest, simulate_plan
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(commands)
     _add_compare(commands)
     _add_evaluate(commands)
+    _add_simulate(commands)
+    _add_calibrate(commands)
     _add_incidents(commands)
     return parser
 
@@ -312,6 +325,93 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     )
     result = evaluate(request, args.out)
     print_evaluation(result, Console())
+    return 0
+
+
+def _add_simulate(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "simulate",
+        help="simulate attendance of a plan with busy cars (call to arrival, as the force measures it)",
+        description="Simulate response to a year of incidents against a plan written by 'hubplan optimise' (cars "
+        "wait at its deployment locations and bases), or against a scenario with every car parked at its base "
+        "(--posts bases). Cars are busy on jobs and custody trips, incidents queue for a free car, Grade 1 first; "
+        "the assumptions are the scenario's [simulation] section. Writes incidents.parquet, simulation.json "
+        "(Grade 1 and 2 within target and mean attendance with 95 %% intervals, by base area, shift and local "
+        "authority; utilisation) and summary.md, all or nothing.",
+        epilog="example: hubplan simulate out/hubs-2018 --out out/sim-2018 --replications 20 --seed 1\n"
+        "         hubplan simulate scenarios/hubs-2018.toml --posts bases --out out/sim-2018-parked",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument(
+        "target", help="a plan folder written by hubplan optimise, or a scenario .toml with --posts bases"
+    )
+    command.add_argument("--out", required=True, help="folder to write the outputs into")
+    command.add_argument(
+        "--posts",
+        choices=("plan", "bases"),
+        default="plan",
+        help="where cars wait: the plan's deployment locations (default) or their bases",
+    )
+    command.add_argument("--replications", type=int, default=20, help="independent simulated runs (default 20)")
+    command.add_argument("--seed", type=int, default=1, help="seed of the first replication; the r-th uses seed + r")
+    command.add_argument("--days", type=int, default=365, help="days simulated per replication (default 365)")
+    command.add_argument("--workers", type=int, default=2, help="local worker processes (default 2)")
+    command.add_argument(
+        "--scheduler", default=None, help=f"Dask scheduler address (or set {SCHEDULER_ENV}); default: local processes"
+    )
+    command.set_defaults(handler=_run_simulate)
+
+
+def _run_simulate(args: argparse.Namespace) -> int:
+    request = SimulateRequest(
+        target=args.target,
+        posts=args.posts,
+        replications=args.replications,
+        seed=args.seed,
+        days=args.days,
+        workers=args.workers,
+        scheduler=scheduler_address(args.scheduler),
+    )
+    result = simulate_plan(request, args.out)
+    print_simulation(result.summary, result.published, Console())
+    return 0
+
+
+def _add_calibrate(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "calibrate",
+        help="fit four simulation parameters to a force's published attendance figures",
+        description="Optimise the scenario, then fit cars_available_share, grade1_reserve, daily_cv and "
+        "call_handling_grade1_log_sd (each within declared plausible bounds) so that the simulated Grade 1 and 2 "
+        "within-target shares and mean attendance come closest to the published force-level figures. Writes the "
+        "scenario again with the fitted values in [simulation] and their provenance in [calibration], and prints "
+        "the fit error and any parameter on a bound. The fit is not unique: read the README before trusting it.",
+        epilog="example: hubplan calibrate scenarios/hubs-2018.toml --published "
+        "scenarios/published/staffordshire-2018.toml --out scenarios/hubs-2018.toml",
+    )
+    command.add_argument("scenario", help="scenario file (TOML)")
+    command.add_argument("--published", required=True, help="published figures (TOML, see scenarios/published/)")
+    command.add_argument("--out", required=True, help="calibrated scenario file to write (may be the input)")
+    command.add_argument("--replications", type=int, default=2, help="replications per evaluation (default 2)")
+    command.add_argument("--days", type=int, default=365, help="days per replication (default 365)")
+    command.add_argument("--seed", type=int, default=1, help="seed of the first replication (default 1)")
+    command.add_argument("--max-evaluations", type=int, default=120, help="simulations of the search (default 120)")
+    command.add_argument("--workers", type=int, default=2, help="processes for the travel tables (default 2)")
+    command.set_defaults(handler=_run_calibrate)
+
+
+def _run_calibrate(args: argparse.Namespace) -> int:
+    request = CalibrateRequest(
+        scenario=args.scenario,
+        published=args.published,
+        out=args.out,
+        replications=args.replications,
+        seed=args.seed,
+        days=args.days,
+        max_evaluations=args.max_evaluations,
+        workers=args.workers,
+    )
+    print_calibration(calibrate(request), Console())
     return 0
 
 

@@ -14,10 +14,13 @@ from rich.table import Table
 from geodata.synthetic_incidents import SOURCE_LABEL as SYNTHETIC_LABEL
 from geodata.validation import ErrorStats, ValidationReport
 from models.kpis import PlanKpis, is_no_demand
+from optimiser.calibrate import FIGURES, CalibrationResult
 from optimiser.compare import CompareResult
 from optimiser.compare_table import formatted_table
 from optimiser.evaluate import EvaluateResult
 from optimiser.jobs import BaseSummary
+from optimiser.published import PublishedFigures
+from optimiser.simulation_report import headline_rows, share_text
 
 GROUP_TITLES = {
     "calibration": "calibration",
@@ -166,3 +169,48 @@ def print_evaluation(result: EvaluateResult, console: Console) -> None:
             "not police records (summary.md says so too)."
         )
     console.print(f"wrote {len(result.files)} files into {result.files[0].parent}")
+
+
+def print_simulation(summary: dict, published: PublishedFigures | None, console: Console) -> None:
+    """Print simulated attendance beside the published figures, then utilisation by shift."""
+    parameters = summary["parameters"]
+    where = "at the plan's locations and bases" if parameters["posts"] == "plan" else "parked at their bases"
+    table = Table(
+        title=f"Simulated attendance, {parameters['scenario']}: {summary['replications']} replications of "
+        f"{summary['days']} days, cars {where} (95 % interval)"
+    )
+    for column in ("measure", "simulated", published.name if published else "published"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for row in headline_rows(summary, published):
+        table.add_row(*row)
+    console.print(table)
+    busy = ", ".join(f"{name} {share_text(v)}" for name, v in summary["utilisation"]["by_shift"].items())
+    console.print(f"cars busy by shift: {busy}")
+
+
+def print_calibration(result: CalibrationResult, console: Console) -> None:
+    """Print the fitted values (flagging any on a bound) and the four figures beside the published ones."""
+    table = Table(title=f"Calibration to {result.published.name} ({result.evaluations} simulations)")
+    for column in ("figure", "simulated", "published", "error"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    published = {
+        "grade1_within_target": result.published.grade1.within_target,
+        "grade1_mean_min": result.published.grade1.mean_min,
+        "grade2_within_target": result.published.grade2.within_target,
+        "grade2_mean_min": result.published.grade2.mean_min,
+    }
+    for name in FIGURES:
+        share = name.endswith("within_target")
+        show = (lambda v: f"{100 * v:.1f} %") if share else (lambda v: f"{v:.1f} min")
+        error = result.simulated[name] - published[name]
+        table.add_row(
+            name,
+            show(result.simulated[name]),
+            show(published[name]),
+            f"{100 * error:+.1f} pts" if share else f"{error:+.1f} min",
+        )
+    console.print(table)
+    for name, value in result.values.items():
+        flag = "  [bold red]ON A BOUND[/bold red]" if name in result.on_bound else ""
+        console.print(f"fitted {name} = {value:g}{flag}")
+    console.print(f"written to {result.path}; the fit is not unique (see the README)")

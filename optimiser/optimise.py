@@ -36,10 +36,11 @@ class SolvedScenario:
     kpis: PlanKpis
 
 
-def optimise(scenario_path: str | Path, out_dir: str | Path, *, workers: int = 2) -> OptimiseResult:
-    """Optimise every shift of a scenario and write ``plan.gpkg``, ``plan.csv`` and ``kpis.json``."""
+def optimise(scenario: str | Path | Scenario, out_dir: str | Path, *, workers: int = 2) -> OptimiseResult:
+    """Optimise every shift of a scenario (a file, or one already loaded) and write the plan files."""
     started = time.perf_counter()
-    solved = solve_with_progress(load_scenario(scenario_path), workers=workers)
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    solved = solve_with_progress(loaded, workers=workers)
     files = write_plan(solved.prepared, solved.results, solved.kpis, out_dir)
     log.info("wrote %s", ", ".join(str(f) for f in files))
     return OptimiseResult(files, solved.kpis, time.perf_counter() - started)

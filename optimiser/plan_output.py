@@ -62,7 +62,8 @@ def deployment_locations(prepared: PreparedScenario, results: list[ShiftResult])
                     "grade1_first_response_per_year": round(float(grade1[serves].sum()), 2),
                 }
             )
-    table = pd.DataFrame(rows)
+    columns = ["location_id", "base", "shift", "name", "kind", "easting", "northing", "grade1_first_response_per_year"]
+    table = pd.DataFrame(rows, columns=columns)  # no rows when every base's locations are 0: a bases-only plan
     table["nearest_postcode"] = embedded.nearest_postcode(table["easting"].to_numpy(), table["northing"].to_numpy())
     lon, lat = crs_to_lonlat(table["easting"].to_numpy(), table["northing"].to_numpy())
     table["lon"], table["lat"] = np.round(lon, 6), np.round(lat, 6)
@@ -132,7 +133,14 @@ def plan_settings(prepared: PreparedScenario) -> PlanSettings:
         fingerprint=prepared.network.fingerprint,
         max_snap_m=scenario.network.max_snap_m,
     )
-    return PlanSettings(scenario=scenario.name, scenario_path=path, network=network, response=prepared.response)
+    return PlanSettings(
+        scenario=scenario.name,
+        scenario_path=path,
+        network=network,
+        response=prepared.response,
+        simulation=scenario.simulation,
+        calibration=scenario.calibration,
+    )
 
 
 def _write_geopackage(

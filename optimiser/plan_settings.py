@@ -10,6 +10,7 @@ hubplan is refused with the advice to re-optimise it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from geodata.demand import Demand
 from geodata.errors import InputDataError
 from models.errors import ModelInputError
 from models.response import ResponseSettings, ShiftHours, estimated_busy_fraction
-from optimiser.scenario import Scenario
+from optimiser.scenario import Scenario, SimulationSpec
 
 #: Version of the plan.gpkg layout; readers refuse other versions.
 PLAN_FORMAT_VERSION = 2
@@ -40,12 +41,19 @@ class NetworkIdentity:
 
 @dataclass(frozen=True)
 class PlanSettings:
-    """Everything a command needs to re-run a plan's response model (the ``settings`` layer of ``plan.gpkg``)."""
+    """Everything a command needs to re-run a plan's response model (the ``settings`` layer of ``plan.gpkg``).
+
+    ``simulation`` holds the assumptions ``hubplan simulate`` uses (call handling,
+    time on scene, arrests, dispatch policy, fitted availability), as the scenario gave them;
+    ``calibration`` the scenario's ``[calibration]`` provenance of fitted values (empty if none).
+    """
 
     scenario: str
     scenario_path: str | None
     network: NetworkIdentity
     response: ResponseSettings
+    simulation: SimulationSpec
+    calibration: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see :meth:`from_json`)."""
@@ -60,6 +68,8 @@ class PlanSettings:
                 "max_snap_m": self.network.max_snap_m,
             },
             "response": self.response.to_json(),
+            "simulation": dataclasses.asdict(self.simulation),
+            "calibration": dict(self.calibration),
         }
 
     @classmethod
@@ -89,6 +99,8 @@ class PlanSettings:
                     float(network["max_snap_m"]),
                 ),
                 response=ResponseSettings.from_json(data["response"]),
+                simulation=SimulationSpec(**data["simulation"]),
+                calibration=dict(data["calibration"]),
             )
         except (KeyError, TypeError, ValueError, ModelInputError) as error:
             raise InputDataError(f"has unreadable plan settings ({error}); {fix}", source=source) from error

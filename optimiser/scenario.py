@@ -112,6 +112,36 @@ class SolverSpec:
 
 
 @dataclass(frozen=True)
+class SimulationSpec:
+    """Assumptions of the response simulation (:mod:`models.simulation`); see the README's assumptions table.
+
+    Durations are lognormal: a median (call handling) or mean (on scene,
+    custody) and the standard deviation of the logarithm (the tail). Values a
+    calibration fitted are listed, with their bounds and fit, in the scenario's
+    ``[calibration]`` table.
+    """
+
+    call_handling_grade1_median_s: float = 180.0
+    call_handling_grade1_log_sd: float = 0.8
+    call_handling_grade2_median_s: float = 360.0
+    call_handling_grade2_log_sd: float = 0.9
+    on_scene_grade1_mean_min: float = 60.0
+    on_scene_grade2_mean_min: float = 45.0
+    on_scene_log_sd: float = 0.7
+    arrest_share_grade1: float = 0.15
+    arrest_share_grade2: float = 0.08
+    custody_mean_min: float = 90.0
+    custody_log_sd: float = 0.5
+    daily_cv: float = 0.0
+    cars_available_share: float = 1.0
+    grade1_reserve: int = 0
+    dispatch_scope: str = "force"
+    divert_for_grade1: bool = True
+    mobilisation_moving_s: float = 30.0
+    grade3_per_year: float = 0.0
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole scenario file."""
 
@@ -123,6 +153,8 @@ class Scenario:
     candidates: CandidateSpec = CandidateSpec()
     response: ResponseSpec = ResponseSpec()
     solver: SolverSpec = SolverSpec()
+    simulation: SimulationSpec = SimulationSpec()
+    calibration: dict[str, Any] = field(default_factory=dict)
     path: str = "<memory>"
 
     @property
@@ -138,8 +170,11 @@ SECTIONS = {
     "candidates": CandidateSpec,
     "response": ResponseSpec,
     "solver": SolverSpec,
+    "simulation": SimulationSpec,
 }
-TOP_LEVEL = ("name", "description", "bases", *SECTIONS)
+TOP_LEVEL = ("name", "description", "bases", *SECTIONS, "calibration")
+#: Dispatch scopes of ``[simulation] dispatch_scope`` (see :class:`models.simulation.DispatchPolicy`).
+DISPATCH_SCOPES = ("force", "base_area")
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -168,6 +203,8 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<memory>", folder:
     if not bases:
         problems.append("bases: at least one [[bases]] entry is needed")
     _check_same_shifts(raw.get("bases", []), problems)
+    if not isinstance(raw.get("calibration", {}), dict):
+        problems.append("[calibration] must be a table (written by hubplan calibrate)")
     _check_values(sections, bases, problems)
     if problems:
         raise InputDataError("is not a valid scenario", source=source, problems=problems)
@@ -176,6 +213,7 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<memory>", folder:
         name=str(raw.get("name", Path(source).stem)),
         description=str(raw.get("description", "")),
         bases=bases,
+        calibration=_resolved_calibration(raw.get("calibration", {}), folder),
         path=source,
         **sections,
     )
@@ -277,6 +315,7 @@ def _check_values(sections: dict[str, Any], bases: tuple[BaseSpec, ...], problem
     _check_solver(sections["solver"], problems)
     _check_response(sections["response"], sections["network"], problems)
     _check_bases(bases, problems)
+    _check_simulation(sections["simulation"], problems)
 
 
 def _check_solver(solver: SolverSpec, problems: list[str]) -> None:
@@ -297,6 +336,24 @@ def _check_response(response: ResponseSpec, network: NetworkSpec, problems: list
         problems.append("[response] targets must satisfy 0 < target_grade1_min <= target_grade2_min")
 
 
+def _check_simulation(spec: SimulationSpec, problems: list[str]) -> None:
+    positive = ("call_handling_grade1_median_s", "call_handling_grade2_median_s", "on_scene_grade1_mean_min")
+    positive += ("on_scene_grade2_mean_min", "custody_mean_min", "cars_available_share")
+    at_least_zero = ("call_handling_grade1_log_sd", "call_handling_grade2_log_sd", "on_scene_log_sd")
+    at_least_zero += ("custody_log_sd", "daily_cv", "grade1_reserve", "mobilisation_moving_s", "grade3_per_year")
+    problems += [f"[simulation] {k} = {getattr(spec, k)}: must be > 0" for k in positive if not getattr(spec, k) > 0]
+    problems += [f"[simulation] {k} = {getattr(spec, k)}: must be >= 0" for k in at_least_zero if getattr(spec, k) < 0]
+    for key in ("arrest_share_grade1", "arrest_share_grade2"):
+        if not 0 <= getattr(spec, key) <= 1:
+            problems.append(f"[simulation] {key} = {getattr(spec, key)}: must be a share in [0, 1]")
+    if spec.cars_available_share > 1.5:
+        problems.append(f"[simulation] cars_available_share = {spec.cars_available_share}: must be at most 1.5")
+    if spec.dispatch_scope not in DISPATCH_SCOPES:
+        problems.append(
+            f"[simulation] dispatch_scope = {spec.dispatch_scope!r}: valid choices: {', '.join(DISPATCH_SCOPES)}"
+        )
+
+
 def _check_bases(bases: tuple[BaseSpec, ...], problems: list[str]) -> None:
     names = [base.name for base in bases]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -314,6 +371,15 @@ def _check_same_shifts(items: Any, problems: list[str]) -> None:
     if len({tuple(names) for names in declared.values()}) > 1:
         listing = "; ".join(f"{name}: {', '.join(names)}" for name, names in declared.items())
         problems.append(f"bases: every base must list the same shifts; got {listing}")
+
+
+def _resolved_calibration(table: dict[str, Any], folder: Path | None) -> dict[str, Any]:
+    """The ``[calibration]`` provenance, its ``published`` file resolved from the scenario's folder."""
+    calibration = dict(table)
+    published = calibration.get("published")
+    if folder is not None and isinstance(published, str) and not Path(published).is_absolute():
+        calibration["published"] = str(folder / published)
+    return calibration
 
 
 def _resolve_paths(sections: dict[str, Any], folder: Path | None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from optimiser.prepare import PreparedScenario
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True, eq=False)
 class ShiftResult:
     """One shift's plan and, per demand node, the fastest open site and its response time.

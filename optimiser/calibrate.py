@@ -1,0 +1,328 @@
+"""``hubplan calibrate``: fit at most four simulation parameters to a force's published attendance figures.
+
+The scenario is optimised (its plan is what is simulated), then four unknown
+parameters of ``[simulation]`` are fitted, each within declared plausible
+bounds, so that the simulated Grade 1 and Grade 2 within-target shares and mean
+attendance come closest to the published force-level figures. Nothing else is
+fitted and nothing else is fitted to: the figures are force-wide, so the fit
+says nothing about any one hub.
+
+**The objective** is the sum over the four figures of the squared error in
+units of its tolerance (:data:`TOLERANCES`: 3 points of share, 2 minutes of
+Grade 1 mean, 15 minutes of Grade 2 mean). Every evaluation simulates the same
+incidents (common random numbers: seeds ``seed .. seed + replications - 1``),
+so the objective is a deterministic function of the parameters.
+
+**The search**: the Grade 1 reserve is a whole number, so each value in its
+range gets a Nelder-Mead search over the three others (scaled to the unit
+cube, clipped to the bounds), and the best is refined. The fit is **not
+unique**: cars, time on scene and volume trade off almost one for one, and
+Grade 2 sits near saturation, where one car per shift moves its share by
+many points. The result says which parameters sit on a bound.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from geodata.atomic import write_text_atomic
+from geodata.errors import InputDataError
+from geodata.matrix_cache import default_cache_dir
+from models.simulation import sample_incidents, simulate
+from optimiser.optimise import optimise
+from optimiser.plan_input import read_plan
+from optimiser.published import PublishedFigures, read_published
+from optimiser.scenario import SimulationSpec, load_scenario
+from optimiser.scenario_toml import replace_tables
+from optimiser.simulation_model import SimulationGeometry, SimulationModel, model_from_geometry, simulation_geometry
+
+log = logging.getLogger(__name__)
+
+FIGURES = ("grade1_within_target", "grade1_mean_min", "grade2_within_target", "grade2_mean_min")
+#: Error of each figure that counts as one unit of the objective (the tolerances the fit is judged by).
+TOLERANCES = {
+    "grade1_within_target": 0.03,
+    "grade1_mean_min": 2.0,
+    "grade2_within_target": 0.03,
+    "grade2_mean_min": 15.0,
+}
+
+
+@dataclass(frozen=True)
+class FittedParameter:
+    """A parameter the calibration fits, its plausible bounds and why."""
+
+    name: str
+    low: float
+    high: float
+    whole: bool
+    reason: str
+
+
+#: The four parameters fitted, with their bounds and the reason for them.
+FITTED = (
+    FittedParameter(
+        "cars_available_share",
+        0.6,
+        1.0,
+        False,
+        "share of the rostered cars free for response work (the rest are abstracted: training, court, "
+        "vehicles off the road); it cannot exceed the roster",
+    ),
+    FittedParameter(
+        "grade1_reserve",
+        0,
+        4,
+        True,
+        "free cars a base area keeps back for Grade 1 (Grade 2 waits rather than take them); a few at most",
+    ),
+    FittedParameter(
+        "daily_cv",
+        0.0,
+        0.4,
+        False,
+        "day-to-day swing of demand (coefficient of variation of a day's volume); the force reports months "
+        "above its upper control limit",
+    ),
+    FittedParameter(
+        "call_handling_grade1_log_sd",
+        0.3,
+        1.6,
+        False,
+        "tail of Grade 1 call handling and grading before dispatch (log-normal spread around the assumed median)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class CalibrateRequest:
+    """What to calibrate and how (see ``hubplan calibrate --help``)."""
+
+    scenario: str
+    published: str
+    out: str
+    replications: int = 2
+    seed: int = 1
+    days: int = 365
+    max_evaluations: int = 120
+    workers: int = 2
+
+    def problems(self) -> list[str]:
+        """Every out-of-range option, with its valid range."""
+        checks = {
+            "--replications": (self.replications, 1, 50),
+            "--days": (self.days, 7, 3660),
+            "--max-evaluations": (self.max_evaluations, 10, 5000),
+            "--workers": (self.workers, 1, 256),
+            "--seed": (self.seed, 0, 2**31),
+        }
+        out = [
+            f"{name} {value}: give a whole number from {low} to {high}"
+            for name, (value, low, high) in checks.items()
+            if not (isinstance(value, int) and low <= value <= high)
+        ]
+        if not str(self.out).lower().endswith(".toml"):
+            out.append(f"--out {self.out!r}: give the calibrated scenario file to write, ending in .toml")
+        return out
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """The fitted values, the figures they give beside the published ones, and the search's record."""
+
+    values: dict[str, float]
+    simulated: dict[str, float]
+    published: PublishedFigures
+    objective: float
+    on_bound: list[str]
+    evaluations: int
+    seconds: float
+    path: Path
+
+
+class Objective:
+    """The calibration objective over one geometry: the four figures of a parameter set, on fixed seeds."""
+
+    def __init__(
+        self, geometry: SimulationGeometry, base: SimulationSpec, published: PublishedFigures, request: CalibrateRequest
+    ) -> None:
+        self.geometry, self.base, self.published, self.request = geometry, base, published, request
+        self.seeds = list(range(request.seed, request.seed + request.replications))
+        self.evaluations = 0
+        self.best: tuple[float, dict[str, float], dict[str, float]] = (math.inf, {}, {})
+
+    def figures(self, values: dict[str, float]) -> dict[str, float]:
+        """The four simulated figures (means over the seeds) of ``values``."""
+        model = model_from_geometry(self.geometry, dataclasses.replace(self.base, **_typed(values)))
+        runs = [_four_figures(model, self.request.days, seed) for seed in self.seeds]
+        return {name: float(np.mean([run[name] for run in runs])) for name in FIGURES}
+
+    def __call__(self, values: dict[str, float]) -> float:
+        """Sum of squared errors in units of :data:`TOLERANCES`; remembers the best point seen."""
+        figures = self.figures(values)
+        target = _published_figures(self.published)
+        score = float(sum(((figures[k] - target[k]) / TOLERANCES[k]) ** 2 for k in FIGURES))
+        self.evaluations += 1
+        if score < self.best[0]:
+            self.best = (score, dict(values), figures)
+        log.info("calibration %d: %s -> %s (objective %.3f)", self.evaluations, _short(values), _short(figures), score)
+        return score
+
+
+def _four_figures(model: SimulationModel, days: int, seed: int) -> dict[str, float]:
+    incidents = sample_incidents(model.incident_params, days=days, seed=seed)
+    records = simulate(model.places, model.duties(days), incidents, model.policy).incidents
+    out = {}
+    for grade in (1, 2):
+        mine = records.grade == grade
+        within = records.attended[mine] & (records.response_s[mine] <= model.targets_s[grade])
+        attended = mine & records.attended
+        out[f"grade{grade}_within_target"] = float(within.mean()) if mine.any() else math.nan
+        out[f"grade{grade}_mean_min"] = float(records.response_s[attended].mean() / 60.0) if attended.any() else 1e4
+    return out
+
+
+def _published_figures(published: PublishedFigures) -> dict[str, float]:
+    return {
+        "grade1_within_target": published.grade1.within_target,
+        "grade1_mean_min": published.grade1.mean_min,
+        "grade2_within_target": published.grade2.within_target,
+        "grade2_mean_min": published.grade2.mean_min,
+    }
+
+
+def _typed(values: dict[str, float]) -> dict[str, Any]:
+    whole = {p.name for p in FITTED if p.whole}
+    return {k: int(round(v)) if k in whole else float(v) for k, v in values.items()}
+
+
+def _short(values: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.4g}" for k, v in values.items())
+
+
+def fit(objective: Objective, *, max_evaluations: int) -> tuple[dict[str, float], float]:
+    """Search the parameters (see the module docstring); returns the best values and objective seen."""
+    continuous = [p for p in FITTED if not p.whole]
+    whole = next(p for p in FITTED if p.whole)
+    per_value = max(4, max_evaluations // (int(whole.high - whole.low) + 2))
+
+    def search(level: int, start: np.ndarray, budget: int) -> None:
+        def scaled(x: np.ndarray) -> float:
+            x = np.clip(x, 0.0, 1.0)
+            values = {p.name: p.low + float(v) * (p.high - p.low) for p, v in zip(continuous, x, strict=True)}
+            return objective({**values, whole.name: float(level)})
+
+        minimize(
+            scaled,
+            start,
+            method="Nelder-Mead",
+            options={"maxfev": budget, "xatol": 0.01, "fatol": 0.05, "initial_simplex": _simplex(start)},
+        )
+
+    middle = np.full(len(continuous), 0.5)
+    for level in range(int(whole.low), int(whole.high) + 1):
+        search(level, middle, per_value)
+    best_values = objective.best[1]
+    refine = max(max_evaluations - objective.evaluations, 0)
+    if refine:
+        start = np.array([(best_values[p.name] - p.low) / (p.high - p.low) for p in continuous])
+        search(int(best_values[whole.name]), start, refine)
+    return objective.best[1], objective.best[0]
+
+
+def _simplex(start: np.ndarray) -> np.ndarray:
+    step = 0.25
+    points = [start] + [
+        np.clip(start + step * np.eye(start.size)[k] * (1 if start[k] < 0.5 else -1), 0, 1) for k in range(start.size)
+    ]
+    return np.array(points)
+
+
+def on_bounds(values: dict[str, float]) -> list[str]:
+    """Fitted parameters within 1 % of the width of their range from a bound."""
+    out = []
+    for p in FITTED:
+        margin = 0.01 * (p.high - p.low)
+        if values[p.name] <= p.low + margin or values[p.name] >= p.high - margin:
+            out.append(p.name)
+    return out
+
+
+def calibrate(request: CalibrateRequest, *, progress: Callable[[int], None] | None = None) -> CalibrationResult:
+    """Optimise the scenario, fit :data:`FITTED` to the published figures and write the calibrated scenario."""
+    problems = request.problems()
+    if problems:
+        raise InputDataError("cannot calibrate", source="hubplan calibrate", problems=problems)
+    started = time.perf_counter()
+    published = read_published(request.published)
+    scenario = load_scenario(request.scenario)
+    with tempfile.TemporaryDirectory(prefix="hubplan-calibrate-") as scratch:
+        optimise(scenario, scratch, workers=request.workers)
+        geometry = simulation_geometry(
+            read_plan(scratch, demand=True), cache_dir=default_cache_dir(), workers=request.workers
+        )
+    objective = Objective(geometry, scenario.simulation, published, request)
+    values, score = fit(objective, max_evaluations=request.max_evaluations)
+    values = _typed(values)
+    simulated = objective.best[2]
+    bound = on_bounds(values)
+    seconds = time.perf_counter() - started
+    text = Path(request.scenario).read_text(encoding="utf-8")
+    tables = {
+        "simulation": {**dataclasses.asdict(scenario.simulation), **values},
+        "calibration": _provenance(request, published, values, simulated, score, bound, objective.evaluations),
+    }
+    notes = {p.name: f"fitted by hubplan calibrate, bounds [{p.low:g}, {p.high:g}]" for p in FITTED}
+    notes.update({p.name: notes[p.name] + ", ON A BOUND" for p in FITTED if p.name in bound})
+    assumed = {name: "assumed" for name in tables["simulation"] if name not in notes}
+    path = write_text_atomic(request.out, replace_tables(text, tables, {"simulation": {**assumed, **notes}}))
+    log.info("calibrated in %.0f s (%d evaluations): %s", seconds, objective.evaluations, _short(values))
+    return CalibrationResult(values, simulated, published, score, bound, objective.evaluations, seconds, path)
+
+
+def _provenance(
+    request: CalibrateRequest,
+    published: PublishedFigures,
+    values: dict[str, Any],
+    simulated: dict[str, float],
+    score: float,
+    bound: list[str],
+    evaluations: int,
+) -> dict[str, Any]:
+    out_folder = Path(request.out).resolve().parent
+    published_path = Path(published.path).resolve()
+    try:
+        published_ref = str(published_path.relative_to(out_folder))
+    except ValueError:
+        published_ref = str(published_path)
+    return {
+        "published": published_ref,
+        "published_source": published.source,
+        "fitted": [p.name for p in FITTED],
+        "bounds": {p.name: [p.low, p.high] for p in FITTED},
+        "reasons": {p.name: p.reason for p in FITTED},
+        "on_bound": bound,
+        "simulated": {k: round(v, 4) for k, v in simulated.items()},
+        "target": {k: round(v, 4) for k, v in _published_figures(published).items()},
+        "tolerance": dict(TOLERANCES),
+        "objective": round(score, 4),
+        "evaluations": evaluations,
+        "seeds": [request.seed, request.seed + request.replications - 1],
+        "days": request.days,
+        "method": "Nelder-Mead per Grade 1 reserve value on common random numbers (hubplan calibrate)",
+        "note": "fitted to the four force-level 2018 figures only; the fit is not unique (cars, time on scene and "
+        "volume trade off), and the hubs are not fitted separately",
+        "values": json.loads(json.dumps(values)),
+    }

@@ -1,0 +1,125 @@
+"""Run replications of a simulation model and record every incident; one replication per seed.
+
+Replication ``r`` of a run with seed ``s`` draws its incidents with seed
+``s + r`` (:func:`models.simulation.sample_incidents`), so two plans run with
+the same seed see the same incidents (common random numbers), and the result
+does not depend on how replications are shared among workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.simulation import busy_share_by_group, sample_incidents, simulate
+from optimiser.executor import chunked, run_chunks
+from optimiser.simulation_model import SimulationModel
+
+
+@dataclass(frozen=True, eq=False)
+class Replication:
+    """One replication: every incident's record, and the busy share of cars by base and shift.
+
+    Attributes
+    ----------
+    incidents
+        One row per incident (see :func:`incident_frame`).
+    busy_by_base, busy_by_shift
+        Share of on-duty time the cars were committed to jobs.
+    events
+        Events the engine processed.
+    """
+
+    seed: int
+    incidents: pd.DataFrame
+    busy_by_base: dict[str, float]
+    busy_by_shift: dict[str, float]
+    events: int
+
+
+@dataclass(frozen=True, eq=False)
+class ReplicationJob:
+    """What a worker needs: the model and the run length (sent to each worker once)."""
+
+    model: SimulationModel
+    days: int
+
+    def solve(self, seeds: Sequence[int]) -> list[Replication]:
+        """Run the replications of ``seeds``, in order."""
+        return [run_replication(self.model, self.days, int(seed)) for seed in seeds]
+
+
+def run_replication(model: SimulationModel, days: int, seed: int) -> Replication:
+    """Draw the incidents of ``seed`` and simulate ``days`` days of response."""
+    incidents = sample_incidents(model.incident_params, days=days, seed=seed)
+    duties = model.duties(days)
+    result = simulate(model.places, duties, incidents, model.policy)
+    by_base = busy_share_by_group(duties, result, duties.base)
+    by_shift = busy_share_by_group(duties, result, model.duty_shift(days))
+    return Replication(
+        seed=seed,
+        incidents=incident_frame(model, incidents, result.incidents, seed),
+        busy_by_base={model.base_names[b]: share for b, share in by_base.items()},
+        busy_by_shift={model.shift_names[k]: share for k, share in by_shift.items()},
+        events=result.events_processed,
+    )
+
+
+def incident_frame(model: SimulationModel, incidents: Any, records: Any, seed: int) -> pd.DataFrame:
+    """Per incident: when, where, grade, each part of the response, who attended, within target or not.
+
+    Response runs from the call to the car's arrival: call handling + queue
+    wait + mobilisation + travel. An incident unattended at the end of the run
+    counts as not within target.
+    """
+    hour = (incidents.arrival_s // 3600 % 24).astype(np.int64)
+    area = model.places.area[incidents.place]
+    target_s = np.select([incidents.grade == 1, incidents.grade == 2], [model.targets_s[1], model.targets_s[2]], np.nan)
+    base_names = np.array([*model.base_names, ""], dtype=object)
+    return pd.DataFrame(
+        {
+            "seed": np.full(incidents.n, seed, dtype=np.int64),
+            "arrival_s": incidents.arrival_s.round(1),
+            "day": (incidents.arrival_s // 86400).astype(np.int64),
+            "grade": incidents.grade.astype(np.int8),
+            "shift": np.array(model.shift_names, dtype=object)[model.incident_params.hour_period[hour]],
+            "base_area": base_names[area],
+            "local_authority": model.place_local_authority[incidents.place],
+            "call_handling_s": records.call_handling_s.round(1),
+            "queue_wait_s": records.queue_wait_s.round(1),
+            "mobilisation_s": records.mobilisation_s.round(1),
+            "travel_s": records.travel_s.round(1),
+            "response_s": records.response_s.round(1),
+            "attending_base": base_names[records.base],
+            "waited_for_car": records.waited_for_car,
+            "attended": records.attended,
+            "within_target": records.attended & (records.response_s <= target_s),
+        }
+    )
+
+
+def run_replications(
+    model: SimulationModel,
+    *,
+    replications: int,
+    seed: int,
+    days: int,
+    workers: int = 1,
+    scheduler: Any = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Replication]:
+    """Replications ``seed, seed + 1, ...`` on local processes or a Dask cluster, in seed order."""
+    seeds = list(range(seed, seed + replications))
+    chunks = chunked(seeds, workers=workers)
+    done_after = np.cumsum([len(c) for c in chunks])
+
+    def on_chunk(done: int) -> None:
+        if progress is not None:
+            progress(int(done_after[done - 1]))
+
+    parts = run_chunks(ReplicationJob(model, days), chunks, workers=workers, scheduler=scheduler, progress=on_chunk)
+    return [replication for part in parts for replication in part]

@@ -1,0 +1,186 @@
+"""``hubplan simulate``: attendance of a plan with busy cars, as the force measures it, from calibrated replications.
+
+The target is a plan folder written by ``hubplan optimise`` (cars wait at its
+deployment locations and bases) or a scenario file with ``posts="bases"``
+(every car parked at its base; the scenario is prepared with no deployment
+locations, so nothing is solved). Writes into ``--out``, all or nothing:
+
+* ``incidents.parquet``: every incident of every replication with the parts of
+  its response (call handling, queue wait, mobilisation, travel), who attended
+  and whether it was within target;
+* ``simulation.json``: Grade 1 and 2 within target and mean attendance with 95 %
+  intervals across replications, overall and by base area, shift and local
+  authority; utilisation by base and shift; every parameter of the run;
+* ``summary.md``: the same for people, beside the published figures when the
+  plan's scenario was calibrated to them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geodata.atomic import move_into_place, staging_folder
+from geodata.errors import InputDataError
+from geodata.matrix_cache import default_cache_dir
+from optimiser.optimise import optimise
+from optimiser.plan_input import WrittenPlan, read_plan
+from optimiser.progress import terminal_progress
+from optimiser.published import PublishedFigures, read_published
+from optimiser.replications import run_replications
+from optimiser.scenario import Scenario, ShiftStaffing, load_scenario
+from optimiser.simulation_model import POSTS, SimulationModel, build_simulation_model
+from optimiser.simulation_report import simulation_markdown
+from optimiser.simulation_summary import simulation_summary
+
+log = logging.getLogger(__name__)
+
+SIMULATION_FILES = ("incidents.parquet", "simulation.json", "summary.md")
+
+
+@dataclass(frozen=True)
+class SimulateRequest:
+    """What to simulate and how (see ``hubplan simulate --help``)."""
+
+    target: str
+    posts: str = "plan"
+    replications: int = 20
+    seed: int = 1
+    days: int = 365
+    workers: int = 2
+    scheduler: Any = None
+
+    def problems(self) -> list[str]:
+        """Every out-of-range option, with its valid range."""
+        checks = {
+            "--replications": (self.replications, 1, 1000),
+            "--days": (self.days, 1, 3660),
+            "--workers": (self.workers, 1, 256),
+            "--seed": (self.seed, 0, 2**31),
+        }
+        out = [
+            f"{name} {value}: give a whole number from {low} to {high}"
+            for name, (value, low, high) in checks.items()
+            if not (isinstance(value, int) and low <= value <= high)
+        ]
+        if self.posts not in POSTS:
+            out.append(f"--posts {self.posts!r}: valid choices: {', '.join(POSTS)}")
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class SimulateResult:
+    """What ``simulate`` wrote and found."""
+
+    files: list[Path]
+    summary: dict[str, Any]
+    published: PublishedFigures | None
+    seconds: float
+
+
+def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResult:
+    """Simulate ``request.target`` and write the outputs into ``out_dir`` (all or nothing)."""
+    problems = request.problems()
+    if problems:
+        raise InputDataError("cannot simulate", source="hubplan simulate", problems=problems)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="hubplan-simulate-") as scratch:
+        plan = _plan_of(request, Path(scratch))
+        model = build_simulation_model(
+            plan, posts=request.posts, cache_dir=default_cache_dir(), workers=request.workers
+        )
+    replications = _run(model, request)
+    published = _published(plan)
+    summary = simulation_summary(
+        replications, seed=request.seed, days=request.days, parameters=_parameters(plan, model, request)
+    )
+    with staging_folder(out_dir) as staging:
+        incidents = pd.concat([r.incidents for r in replications], ignore_index=True)
+        incidents.to_parquet(staging / "incidents.parquet", index=False)
+        (staging / "simulation.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        (staging / "summary.md").write_text(simulation_markdown(summary, published), encoding="utf-8")
+        files = move_into_place(staging, out_dir, SIMULATION_FILES)
+    seconds = time.perf_counter() - started
+    log.info("simulated %d replications of %d days in %.1f s", request.replications, request.days, seconds)
+    return SimulateResult(files, summary, published, seconds)
+
+
+def _plan_of(request: SimulateRequest, scratch: Path) -> WrittenPlan:
+    target = Path(request.target)
+    if target.suffix.lower() != ".toml":
+        return read_plan(target, demand=True)
+    if request.posts != "bases":
+        raise InputDataError(
+            "is a scenario; simulate its optimised plan (hubplan optimise it, then pass the plan folder) "
+            "or give --posts bases to park every car at its base",
+            source=str(target),
+        )
+    optimise(bases_only(load_scenario(target)), scratch, workers=request.workers)
+    return read_plan(scratch, demand=True)
+
+
+def bases_only(scenario: Scenario) -> Scenario:
+    """``scenario`` with no deployment locations: every car waits at its base, nothing to solve."""
+    bases = tuple(
+        dataclasses.replace(
+            base, shifts={name: ShiftStaffing(units=s.units, locations=0) for name, s in base.shifts.items()}
+        )
+        for base in scenario.bases
+    )
+    return dataclasses.replace(scenario, bases=bases)
+
+
+def _run(model: SimulationModel, request: SimulateRequest) -> list:
+    with terminal_progress() as progress:
+        task = progress.add_task(f"simulating {request.days} days", total=request.replications)
+        advance: Callable[[int], None] = lambda done: progress.update(task, completed=done)  # noqa: E731
+        return run_replications(
+            model,
+            replications=request.replications,
+            seed=request.seed,
+            days=request.days,
+            workers=request.workers,
+            scheduler=request.scheduler,
+            progress=advance,
+        )
+
+
+def _published(plan: WrittenPlan) -> PublishedFigures | None:
+    path = plan.settings.calibration.get("published")
+    if not path:
+        return None
+    try:
+        return read_published(path)
+    except InputDataError as error:
+        log.warning("the published figures the plan was calibrated to cannot be read (%s)", error)
+        return None
+
+
+def _parameters(plan: WrittenPlan, model: SimulationModel, request: SimulateRequest) -> dict[str, Any]:
+    response = plan.response
+    return {
+        "plan": str(plan.path),
+        "scenario": plan.settings.scenario,
+        "posts": model.posts,
+        "cars_by_shift": model.cars_by_shift(),
+        "simulation": dataclasses.asdict(plan.settings.simulation),
+        "calibration": dict(plan.settings.calibration),
+        "speed_factor": response.speed_factor,
+        "mobilisation_parked_s": response.mobilisation_s,
+        "target_grade1_min": response.target_s(1) / 60.0,
+        "target_grade2_min": response.target_s(2) / 60.0,
+        "seeds": [request.seed, request.seed + request.replications - 1],
+        "base_area_rule": "each local authority goes to the base whose cars reach its Grade 1 demand fastest on "
+        "average (assumed: the force's area boundaries are not published)",
+        "custody_rule": "nearest base (assumed)",
+        "label": "modelled: simulated attendance from the call, with assumed and fitted parameters; not force records",
+    }

@@ -1,0 +1,393 @@
+"""Turn a written plan into the inputs of the response simulation: places, travel, cars, incidents, dispatch.
+
+* **Places** are the plan's demand nodes and its posts (deployment locations
+  and bases), each snapped to its road node; the travel table among them is
+  blue-light time at the plan's speed factor (:mod:`geodata.travel_table`,
+  cached). A car driving back to post or to custody drives at normal speed:
+  ``speed_factor`` times the blue-light time.
+* **Base areas**: each local authority belongs to the base whose cars reach
+  its Grade 1 demand fastest on average (demand-weighted blue-light time from
+  the base). This is an assumption: the force's own area boundaries are not
+  published. Places outside every local authority go to the nearest base.
+* **Custody**: an arrest is taken to the nearest base (assumed: every hub or
+  base has a custody suite or one close by).
+* **Cars on duty** per base and shift are the plan's units times
+  ``cars_available_share`` (rounded so that the force total is the rounded
+  product, largest remainders first). With ``posts="plan"`` one car waits at
+  each of the base's deployment locations (those answering most Grade 1
+  demand first, when there are fewer cars than locations) and the rest at the
+  base; with ``posts="bases"`` every car waits at its base.
+* **Incidents** follow the plan's ``demand`` layer: per shift, each node's
+  Grade 1 and Grade 2 incidents a year give the place weights of that shift's
+  hours, and the demand model's hour-of-day profile the timing within a shift.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geodata.demand import HOURLY_PROFILE
+from geodata.matrix import nearest_nodes
+from geodata.travel_table import cached_node_travel_table
+from models.simulation import (
+    DispatchPolicy,
+    DutyPeriods,
+    IncidentParams,
+    Places,
+    Shift,
+    duty_periods_from_shifts,
+)
+from optimiser.plan_input import WrittenPlan, load_plan_network
+from optimiser.scenario import SimulationSpec
+
+log = logging.getLogger(__name__)
+
+POSTS = ("plan", "bases")
+#: Local authority of places outside every local authority (posts beyond the boundary).
+OUTSIDE = "outside the force area"
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationModel:
+    """Everything a replication needs; picklable, sent once to each worker.
+
+    Attributes
+    ----------
+    places
+        Travel table, base area and custody suite of every place.
+    incident_params
+        The incident model (volumes, place weights per shift, durations).
+    shifts
+        One :class:`models.simulation.Shift` per plan shift, with its cars' ``(post place, base)``.
+    shift_names
+        Names of ``shifts``, in order.
+    policy
+        The dispatch policy.
+    base_names
+        Base of each base (area) index.
+    place_local_authority
+        Local authority of each place.
+    targets_s
+        Response target of Grade 1 and 2, seconds from the call.
+    posts
+        ``"plan"`` (cars at the plan's deployment locations) or ``"bases"`` (parked at their bases).
+    """
+
+    places: Places
+    incident_params: IncidentParams
+    shifts: tuple[Shift, ...]
+    shift_names: tuple[str, ...]
+    policy: DispatchPolicy
+    base_names: tuple[str, ...]
+    place_local_authority: np.ndarray
+    targets_s: dict[int, float]
+    posts: str
+
+    def duties(self, days: int) -> DutyPeriods:
+        """The cars' duty periods over ``days`` days, from midnight of day 0.
+
+        A shift that runs past midnight (the night shift) also has its cars on
+        duty from 00:00 of day 0 to its end: they started the evening before.
+        """
+        repeated = duty_periods_from_shifts(self.shifts, days=days)
+        early = [(p, b, h) for s in self.shifts if s.end_hour <= s.start_hour for p, b in s.cars for h in [s.end_hour]]
+        return DutyPeriods(
+            post_place=np.concatenate([[p for p, _, _ in early], repeated.post_place]).astype(np.int64),
+            base=np.concatenate([[b for _, b, _ in early], repeated.base]).astype(np.int64),
+            start_s=np.concatenate([np.zeros(len(early)), repeated.start_s]),
+            end_s=np.concatenate([[3600.0 * h for _, _, h in early], repeated.end_s]),
+        )
+
+    def duty_shift(self, days: int) -> np.ndarray:
+        """Shift index of each duty period of :meth:`duties`."""
+        early = [np.full(len(s.cars), k) for k, s in enumerate(self.shifts) if s.end_hour <= s.start_hour]
+        per_day = np.concatenate([np.full(len(s.cars), k) for k, s in enumerate(self.shifts)])
+        return np.concatenate([*early, np.tile(per_day, days)]).astype(np.int64)
+
+    def cars_by_shift(self) -> dict[str, dict[str, int]]:
+        """Cars on duty per shift and base."""
+        return {
+            name: {base: sum(1 for _, b in shift.cars if self.base_names[b] == base) for base in self.base_names}
+            for name, shift in zip(self.shift_names, self.shifts, strict=True)
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationGeometry:
+    """The part of a simulation model that does not depend on the simulation assumptions (costly to build once).
+
+    Attributes
+    ----------
+    plan
+        The plan (with its ``demand`` layer).
+    nodes
+        One row per demand node, base and (location, shift), see :func:`_node_table`.
+    node_places
+        Place index of each row of ``nodes``.
+    travel_s
+        Blue-light travel table among the places, seconds (``uint16``).
+    demand
+        Incidents a year per grade (1, 2), shift and place.
+    area, local_authority
+        Base area and local authority of each place.
+    custody_place
+        Custody suite (nearest base) of each place.
+    """
+
+    plan: WrittenPlan
+    nodes: pd.DataFrame
+    node_places: np.ndarray
+    travel_s: np.ndarray
+    demand: np.ndarray
+    area: np.ndarray
+    local_authority: np.ndarray
+    custody_place: np.ndarray
+
+
+def simulation_geometry(plan: WrittenPlan, *, cache_dir: Path | None = None, workers: int = 1) -> SimulationGeometry:
+    """Places, travel table, demand weights, base areas and custody suites of a plan read with ``demand=True``."""
+    if plan.demand is None:
+        raise ValueError("the simulation needs a plan read with read_plan(..., demand=True)")
+    network = load_plan_network(plan).with_speed_factor(plan.response.speed_factor)
+    nodes = _node_table(plan)
+    node_places, unique_nodes = _places_of(network, nodes)
+    travel = cached_node_travel_table(network, unique_nodes, cache_dir=cache_dir, workers=workers)
+    base_place = node_places[nodes["kind"].to_numpy() == "base"]
+    demand = _demand_weights(plan, nodes, node_places, unique_nodes.size)
+    area, local_authority = _areas(travel, base_place, demand, nodes, node_places)
+    custody = base_place[np.argmin(travel[:, base_place], axis=1)]
+    return SimulationGeometry(plan, nodes, node_places, travel, demand, area, local_authority, custody)
+
+
+def build_simulation_model(
+    plan: WrittenPlan,
+    *,
+    posts: str = "plan",
+    spec: SimulationSpec | None = None,
+    cache_dir: Path | None = None,
+    workers: int = 1,
+) -> SimulationModel:
+    """The simulation inputs of a plan read with ``read_plan(..., demand=True)``.
+
+    Parameters
+    ----------
+    plan
+        The plan (its ``demand`` layer is needed).
+    posts
+        ``"plan"`` or ``"bases"`` (see the module docstring).
+    spec
+        Simulation assumptions; default: those recorded in the plan.
+    cache_dir
+        Where the travel table is cached (``None``: no cache).
+    workers
+        Processes for the travel table.
+    """
+    geometry = simulation_geometry(plan, cache_dir=cache_dir, workers=workers)
+    return model_from_geometry(geometry, spec or plan.settings.simulation, posts=posts)
+
+
+def model_from_geometry(geometry: SimulationGeometry, spec: SimulationSpec, *, posts: str = "plan") -> SimulationModel:
+    """The model of ``geometry`` under the assumptions ``spec`` (cheap: nothing is routed)."""
+    if posts not in POSTS:
+        raise ValueError(f"posts must be one of {POSTS}, got {posts!r}")
+    plan, response = geometry.plan, geometry.plan.response
+    shift_names = tuple(s.name for s in response.shifts)
+    places = Places(
+        travel_s=geometry.travel_s,
+        area=geometry.area,
+        custody_place=geometry.custody_place,
+        return_time_factor=response.speed_factor,
+    )
+    model = SimulationModel(
+        places=places,
+        incident_params=_incident_params(spec, geometry.demand, response.shift_of_hour(), shift_names),
+        shifts=_shifts(plan, geometry.nodes, geometry.node_places, spec, posts, shift_names),
+        shift_names=shift_names,
+        policy=_policy(spec, response.mobilisation_s),
+        base_names=tuple(str(b) for b in plan.bases["name"]),
+        place_local_authority=geometry.local_authority,
+        targets_s={1: response.target_s(1), 2: response.target_s(2)},
+        posts=posts,
+    )
+    log.debug(
+        "simulation model: %s places, %s cars a day over %d shifts (%s)",
+        f"{places.n_places:,}",
+        f"{sum(len(s.cars) for s in model.shifts):,}",
+        len(shift_names),
+        "cars at the plan's deployment locations" if posts == "plan" else "cars parked at their bases",
+    )
+    return model
+
+
+def _node_table(plan: WrittenPlan) -> pd.DataFrame:
+    """One row per demand node, base and (location, shift): kind, key, shift, base, easting, northing, la_name."""
+    demand = plan.demand.drop_duplicates("node_id")
+    frames = [
+        pd.DataFrame(
+            {
+                "kind": "demand",
+                "key": demand["node_id"].astype(str),
+                "shift": "",
+                "base": "",
+                "rank": 0.0,
+                "x_m": demand["x_m"].to_numpy(float),
+                "y_m": demand["y_m"].to_numpy(float),
+                "la_name": demand["la_name"].astype(str),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "kind": "base",
+                "key": plan.bases["name"].astype(str),
+                "shift": "",
+                "base": plan.bases["name"].astype(str),
+                "rank": 0.0,
+                "x_m": plan.bases["easting"].to_numpy(float),
+                "y_m": plan.bases["northing"].to_numpy(float),
+                "la_name": "",
+            }
+        ),
+        pd.DataFrame(
+            {
+                "kind": "location",
+                "key": plan.locations["location_id"].astype(str),
+                "shift": plan.locations["shift"].astype(str),
+                "base": plan.locations["base"].astype(str),
+                "rank": -plan.locations["grade1_first_response_per_year"].to_numpy(float),
+                "x_m": plan.locations["easting"].to_numpy(float),
+                "y_m": plan.locations["northing"].to_numpy(float),
+                "la_name": "",
+            }
+        ),
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _places_of(network, nodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Place index of every row of ``nodes``, and the road node of every place (distinct nodes, first seen first)."""
+    road_node, _ = nearest_nodes(network, nodes["x_m"].to_numpy(float), nodes["y_m"].to_numpy(float))
+    unique, first, inverse = np.unique(road_node, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank[inverse].astype(np.int64), unique[order].astype(np.int64)
+
+
+def _demand_weights(plan: WrittenPlan, nodes: pd.DataFrame, node_places: np.ndarray, n_places: int) -> np.ndarray:
+    """Incidents a year per grade (1, 2), shift and place: ``(2, n_shifts, n_places)``."""
+    shifts = [s.name for s in plan.response.shifts]
+    demand_rows = np.flatnonzero(nodes["kind"].to_numpy() == "demand")
+    place_of_node = pd.Series(node_places[demand_rows], index=nodes["key"].to_numpy()[demand_rows])
+    layer = plan.demand
+    place = place_of_node.loc[layer["node_id"].astype(str)].to_numpy()
+    shift = pd.Categorical(layer["shift"].astype(str), categories=shifts).codes
+    weights = np.zeros((2, len(shifts), n_places))
+    for g, column in enumerate(("grade1_per_year", "grade2_per_year")):
+        np.add.at(weights[g], (shift, place), layer[column].to_numpy(float))
+    return weights
+
+
+def _areas(
+    travel: np.ndarray, base_place: np.ndarray, demand: np.ndarray, nodes: pd.DataFrame, node_places: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Base area and local authority of every place (see the module docstring)."""
+    n_places = travel.shape[0]
+    local_authority = np.full(n_places, OUTSIDE, dtype=object)
+    rows = np.flatnonzero(nodes["kind"].to_numpy() == "demand")
+    local_authority[node_places[rows]] = nodes["la_name"].to_numpy(object)[rows]
+    area = np.argmin(travel[base_place].astype(float), axis=0).astype(np.int64)
+    grade1 = demand[0].sum(axis=0)
+    from_base = travel[base_place].astype(float)
+    for name in sorted(set(local_authority) - {OUTSIDE}):
+        inside = local_authority == name
+        weight = grade1[inside] if grade1[inside].sum() > 0 else np.ones(int(inside.sum()))
+        area[inside] = int(np.argmin(from_base[:, inside] @ weight))
+    return area, local_authority
+
+
+def _cars_available(units: np.ndarray, share: float) -> np.ndarray:
+    """``units * share`` rounded per base so that the total is the rounded total (largest remainders first)."""
+    exact = units.astype(float) * share
+    cars = np.floor(exact).astype(np.int64)
+    short = int(round(exact.sum())) - int(cars.sum())
+    if short > 0:
+        cars[np.argsort(-(exact - cars), kind="stable")[:short]] += 1
+    return cars
+
+
+def _shifts(
+    plan: WrittenPlan,
+    nodes: pd.DataFrame,
+    node_places: np.ndarray,
+    spec: SimulationSpec,
+    posts: str,
+    shift_names: tuple[str, ...],
+) -> tuple[Shift, ...]:
+    base_names = [str(b) for b in plan.bases["name"]]
+    base_place = dict(zip(base_names, node_places[nodes["kind"].to_numpy() == "base"], strict=True))
+    locations = nodes.assign(place=node_places)[nodes["kind"] == "location"].sort_values(["rank", "key"])
+    shifts = []
+    for shift in plan.response.shifts:
+        units = np.array([int(u) for u in plan.bases[f"{shift.name}_units"]])
+        cars = []
+        for b, (base, count) in enumerate(
+            zip(base_names, _cars_available(units, spec.cars_available_share), strict=True)
+        ):
+            own = locations[(locations["shift"] == shift.name) & (locations["base"] == base)]["place"].to_numpy()
+            at_locations = own[:count] if posts == "plan" else own[:0]
+            cars += [(int(p), b) for p in at_locations] + [(int(base_place[base]), b)] * (count - at_locations.size)
+        shifts.append(Shift(shift.start_hour, shift.end_hour, tuple(cars)))
+    return tuple(shifts)
+
+
+def _incident_params(
+    spec: SimulationSpec, demand: np.ndarray, shift_of_hour: np.ndarray, shift_names: tuple[str, ...]
+) -> IncidentParams:
+    hour_period = np.array([shift_names.index(name) for name in shift_of_hour], dtype=np.int64)
+    weights = np.stack([demand[0], demand[1], demand[1]])  # Grade 3 workload where Grade 2 demand is
+    per_shift = demand.sum(axis=(0, 2))
+    profile = np.asarray(HOURLY_PROFILE, dtype=float)
+    within = np.array([profile[hour_period == k].sum() for k in range(len(shift_names))])
+    hourly = profile * (per_shift / within)[hour_period]
+    log_sd = np.array([spec.call_handling_grade1_log_sd, spec.call_handling_grade2_log_sd])
+    return IncidentParams(
+        place_weight=weights,
+        hour_period=hour_period,
+        annual_volume=(float(demand[0].sum()), float(demand[1].sum()), float(spec.grade3_per_year)),
+        hour_weekday_profile=np.tile(hourly, (7, 1)),
+        daily_cv=spec.daily_cv,
+        call_handling_median_s=(
+            spec.call_handling_grade1_median_s,
+            spec.call_handling_grade2_median_s,
+            spec.call_handling_grade2_median_s,
+        ),
+        call_handling_log_sd=(float(log_sd[0]), float(log_sd[1]), float(log_sd[1])),
+        on_scene_median_s=tuple(
+            _median_s(m, spec.on_scene_log_sd)
+            for m in (spec.on_scene_grade1_mean_min, spec.on_scene_grade2_mean_min, spec.on_scene_grade2_mean_min)
+        ),
+        on_scene_log_sd=(spec.on_scene_log_sd,) * 3,
+        custody_probability=(spec.arrest_share_grade1, spec.arrest_share_grade2, 0.0),
+        custody_median_s=_median_s(spec.custody_mean_min, spec.custody_log_sd),
+        custody_log_sd=spec.custody_log_sd,
+    )
+
+
+def _median_s(mean_min: float, log_sd: float) -> float:
+    """Median (seconds) of a lognormal with mean ``mean_min`` minutes: ``mean / exp(sd**2 / 2)``."""
+    return 60.0 * mean_min / float(np.exp(log_sd**2 / 2.0))
+
+
+def _policy(spec: SimulationSpec, mobilisation_s: float) -> DispatchPolicy:
+    return DispatchPolicy(
+        scope=spec.dispatch_scope,
+        grade1_reserve=int(spec.grade1_reserve),
+        divert_for_grade1=spec.divert_for_grade1,
+        mobilisation_parked_s=mobilisation_s,
+        mobilisation_moving_s=spec.mobilisation_moving_s,
+    )

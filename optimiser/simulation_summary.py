@@ -1,0 +1,92 @@
+"""Summarise replications the way the force reports attendance: share within target and mean, with intervals.
+
+Each figure is computed per replication and then averaged; its 95 % interval
+is the Student t interval across replications
+(:func:`models.simulation.replication_interval`). A group with no incidents of
+a grade in some replication is left out of that group's figure (its interval
+then rests on fewer replications); a group with none in any is left out.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.simulation import replication_interval
+from optimiser.replications import Replication
+
+#: The dimensions every grade is broken down by in ``simulation.json``.
+DIMENSIONS = ("base_area", "shift", "local_authority")
+
+
+def interval_json(values: np.ndarray | list[float], *, share: bool = False) -> dict[str, Any]:
+    """``{"mean", "ci95": [lo, hi], "replications"}`` of per-replication values (``None`` where undefined).
+
+    With ``share``, the interval is clipped to ``[0, 1]`` (a t interval can spill past a share's range).
+    """
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return {"mean": None, "ci95": [None, None], "replications": 0}
+    interval = replication_interval(finite)
+    bounds = np.clip([interval.low, interval.high], 0.0, 1.0) if share else [interval.low, interval.high]
+    clean = [None if math.isnan(v) else round(float(v), 6) for v in bounds]
+    return {"mean": round(interval.mean, 6), "ci95": clean, "replications": int(finite.size)}
+
+
+def _grade_figures(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Within-target share and mean response (minutes) of one grade's incidents, per replication."""
+    by_seed = frame.groupby("seed", sort=True)
+    within = by_seed["within_target"].mean()
+    mean_min = frame[frame["attended"]].groupby("seed", sort=True)["response_s"].mean() / 60.0
+    return {
+        "within_target": interval_json(within.to_numpy(), share=True),
+        "mean_min": interval_json(mean_min.to_numpy()),
+        "attended_share": interval_json(by_seed["attended"].mean().to_numpy(), share=True),
+    }
+
+
+def grade_summary(incidents: pd.DataFrame, grade: int, seeds: list[int]) -> dict[str, Any]:
+    """The figures of one grade: overall and by base area, shift and local authority."""
+    mine = incidents[incidents["grade"] == grade]
+    summary: dict[str, Any] = {"incidents_per_replication": round(len(mine) / max(len(seeds), 1), 1)}
+    summary.update(_grade_figures(mine))
+    summary["waited_for_car_share"] = interval_json(
+        mine.groupby("seed")["waited_for_car"].mean().to_numpy(), share=True
+    )
+    for dimension in DIMENSIONS:
+        summary[f"by_{dimension}"] = {
+            str(name): _grade_figures(group) for name, group in mine.groupby(dimension, sort=True) if str(name)
+        }
+    return summary
+
+
+def simulation_summary(
+    replications: list[Replication], *, seed: int, days: int, parameters: dict[str, Any]
+) -> dict[str, Any]:
+    """The ``simulation.json`` document: grades 1 and 2, utilisation, and the parameters of the run."""
+    incidents = pd.concat([r.incidents for r in replications], ignore_index=True)
+    seeds = [r.seed for r in replications]
+    return {
+        "replications": len(replications),
+        "seed": seed,
+        "days": days,
+        "grade1": grade_summary(incidents, 1, seeds),
+        "grade2": grade_summary(incidents, 2, seeds),
+        "utilisation": {
+            "by_base": _utilisation([r.busy_by_base for r in replications]),
+            "by_shift": _utilisation([r.busy_by_shift for r in replications]),
+        },
+        "events_per_replication": round(float(np.mean([r.events for r in replications])), 1),
+        "parameters": parameters,
+    }
+
+
+def _utilisation(per_replication: list[dict[str, float]]) -> dict[str, Any]:
+    names = sorted({name for shares in per_replication for name in shares})
+    return {
+        name: interval_json([shares.get(name, np.nan) for shares in per_replication]) for name in names
+    }  # may pass 1: overruns
