@@ -92,10 +92,13 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
         "demo",
         help="build the default network, validate it and summarise a base-to-LSOA matrix",
         description="Build the embedded modelled Staffordshire network, print its validation against the "
-        "reference times, and summarise road times from the 2018 hubs and the 2022 bases to every LSOA.",
+        "reference times, summarise road times from the 2018 hubs and the 2022 bases to every LSOA, optimise the "
+        "2018 hubs scenario, write its map report, and simulate its attendance beside the published 2018 figures.",
         epilog="example: hubplan demo --out out/hubs-2018",
     )
     demo.add_argument("--out", default=DEMO_OUT, help=f"folder for the plan and its map report (default {DEMO_OUT})")
+    demo.add_argument("--replications", type=int, default=10, help="simulated years of the plan (default 10)")
+    demo.add_argument("--days", type=int, default=365, help="days per simulated replication (default 365)")
     demo.set_defaults(handler=_run_demo)
 
 
@@ -381,7 +384,8 @@ def _add_calibrate(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser(
         "calibrate",
         help="fit four simulation parameters to a force's published attendance figures",
-        description="Optimise the scenario, then fit cars_available_share, grade1_reserve, daily_cv and "
+        description="Optimise the scenario, then fit cars_available_share, grade1_reserve, "
+        "call_handling_grade1_median_s and "
         "call_handling_grade1_log_sd (each within declared plausible bounds) so that the simulated Grade 1 and 2 "
         "within-target shares and mean attendance come closest to the published force-level figures. Writes the "
         "scenario again with the fitted values in [simulation] and their provenance in [calibration], and prints "
@@ -462,6 +466,10 @@ def _run_demo(args: argparse.Namespace) -> int:
     report = write_report(args.out, Path(args.out) / "report.html")
     console.print(f"plan written to {args.out}/ ({', '.join(f.name for f in result.files)})")
     console.print(f"map report: {report}")
+    request = SimulateRequest(target=args.out, replications=args.replications, days=args.days, seed=1)
+    simulated = simulate_plan(request, Path(args.out) / "simulation")
+    print_simulation(simulated.summary, simulated.published, console)
+    console.print(f"simulation written to {Path(args.out) / 'simulation'}/ (simulation.json, summary.md, incidents)")
     return 0
 
 

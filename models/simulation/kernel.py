@@ -317,6 +317,21 @@ def dispatch(w: World, i: int, c: int, now: float) -> None:
 
 
 @jit
+def reserve_allows(w: World, i: int) -> bool:
+    """Whether Grade 2 or 3 incident ``i`` could get a free car now without breaking a Grade 1 reserve.
+
+    Its own area must have a free car above the reserve under base-area scope
+    (unless its grade may fall back to any area); any area will do otherwise.
+    A cheap test that spares :func:`best_car` a scan of every car for every
+    queued incident when cars are short (the queue can hold thousands).
+    """
+    if w.by_area and not w.fallback[w.grade[i]]:
+        area = w.area[w.place[i]]
+        return w.free_in_area[area] - 1 >= w.reserve[area]
+    return bool(np.any(w.free_in_area - 1 >= w.reserve))
+
+
+@jit
 def serve_queue(w: World, now: float) -> None:
     """Send cars to waiting incidents: Grade 1, then 2, then 3; first come first served within a grade.
 
@@ -330,6 +345,11 @@ def serve_queue(w: World, now: float) -> None:
         while k < len(queue):
             if w.free_in_area.sum() == 0 and not (g == 0 and w.divert):
                 return
+            if g > 0 and not reserve_allows(w, queue[k]):
+                if not w.by_area or w.fallback[g + 1]:
+                    break  # no area has a car above its reserve: no incident of this grade can be served now
+                k += 1
+                continue
             c = best_car(w, queue[k], now)
             if c < 0:
                 k += 1

@@ -50,7 +50,10 @@ def test_calibrated_scenario_records_values_bounds_and_fit(tmp_path, capsys):
 def test_bound_flags():
     inside = {p.name: (p.low + p.high) / 2 for p in FITTED}
     assert on_bounds(inside) == []
-    assert on_bounds({**inside, "daily_cv": 0.4, "grade1_reserve": 0}) == ["grade1_reserve", "daily_cv"]
+    assert on_bounds({**inside, "call_handling_grade1_median_s": 600.0, "grade1_reserve": 0}) == [
+        "grade1_reserve",
+        "call_handling_grade1_median_s",
+    ]
 
 
 def test_bad_published_file_lists_every_problem(tmp_path):
