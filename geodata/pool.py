@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 #: Start method of worker processes; None chooses per call (see :func:`start_method`).
@@ -50,6 +51,23 @@ def map_chunks(job: ChunkJob, chunks: Sequence[Any], *, workers: int) -> Iterabl
         max_workers=min(workers, len(chunks)), mp_context=context, initializer=_init_worker, initargs=(job,)
     ) as pool:
         yield from pool.map(_solve_in_worker, chunks)
+
+
+@contextmanager
+def job_pool(job: ChunkJob, *, workers: int) -> Iterator[Callable[[Sequence[Any]], list[Any]]]:
+    """A pool kept open for many rounds: yields ``run(chunks) -> [job.solve(chunk), ...]`` (in order).
+
+    The job is sent to each worker once, when the pool starts; each round then
+    costs only its chunks. With ``workers == 1`` the chunks run in this process.
+    """
+    if workers == 1:
+        yield lambda chunks: [job.solve(chunk) for chunk in chunks]
+        return
+    context = multiprocessing.get_context(start_method())
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(job,)
+    ) as pool:
+        yield lambda chunks: list(pool.map(_solve_in_worker, chunks))
 
 
 def start_method() -> str:

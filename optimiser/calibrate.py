@@ -43,6 +43,7 @@ from scipy.optimize import minimize
 from geodata.atomic import write_text_atomic
 from geodata.errors import InputDataError
 from geodata.matrix_cache import default_cache_dir
+from geodata.pool import job_pool
 from models.simulation import sample_incidents, simulate
 from optimiser.optimise import optimise
 from optimiser.plan_input import read_plan
@@ -118,7 +119,7 @@ class CalibrateRequest:
     scenario: str
     published: str
     out: str
-    replications: int = 2
+    replications: int = 6
     seed: int = 1
     days: int = 365
     max_evaluations: int = 120
@@ -157,21 +158,42 @@ class CalibrationResult:
     path: Path
 
 
+@dataclass(frozen=True, eq=False)
+class FiguresJob:
+    """One replication's four figures for given parameter values (sent to each worker once)."""
+
+    geometry: SimulationGeometry
+    base: SimulationSpec
+    days: int
+
+    def solve(self, task: tuple[dict[str, float], int]) -> dict[str, float]:
+        """The figures of ``(values, seed)``."""
+        values, seed = task
+        model = model_from_geometry(self.geometry, dataclasses.replace(self.base, **_typed(values)))
+        return _four_figures(model, self.days, seed)
+
+
 class Objective:
-    """The calibration objective over one geometry: the four figures of a parameter set, on fixed seeds."""
+    """The calibration objective: the four figures of a parameter set on fixed seeds, against the published ones.
+
+    ``run`` maps ``(values, seed)`` tasks to figures (a :func:`geodata.pool.job_pool` round), so the
+    replications of one evaluation run in parallel.
+    """
 
     def __init__(
-        self, geometry: SimulationGeometry, base: SimulationSpec, published: PublishedFigures, request: CalibrateRequest
+        self,
+        run: Callable[[list[tuple[dict[str, float], int]]], list[dict[str, float]]],
+        published: PublishedFigures,
+        request: CalibrateRequest,
     ) -> None:
-        self.geometry, self.base, self.published, self.request = geometry, base, published, request
+        self.run, self.published, self.request = run, published, request
         self.seeds = list(range(request.seed, request.seed + request.replications))
         self.evaluations = 0
         self.best: tuple[float, dict[str, float], dict[str, float]] = (math.inf, {}, {})
 
     def figures(self, values: dict[str, float]) -> dict[str, float]:
         """The four simulated figures (means over the seeds) of ``values``."""
-        model = model_from_geometry(self.geometry, dataclasses.replace(self.base, **_typed(values)))
-        runs = [_four_figures(model, self.request.days, seed) for seed in self.seeds]
+        runs = self.run([(dict(values), seed) for seed in self.seeds])
         return {name: float(np.mean([run[name] for run in runs])) for name in FIGURES}
 
     def __call__(self, values: dict[str, float]) -> float:
@@ -278,8 +300,11 @@ def calibrate(request: CalibrateRequest, *, progress: Callable[[int], None] | No
         geometry = simulation_geometry(
             read_plan(scratch, demand=True), cache_dir=default_cache_dir(), workers=request.workers
         )
-    objective = Objective(geometry, scenario.simulation, published, request)
-    values, score = fit(objective, max_evaluations=request.max_evaluations)
+    job = FiguresJob(geometry, scenario.simulation, request.days)
+    job.solve(({}, request.seed))  # compile the simulation kernel once, before the workers fork
+    with job_pool(job, workers=request.workers) as run:
+        objective = Objective(run, published, request)
+        values, score = fit(objective, max_evaluations=request.max_evaluations)
     values = _typed(values)
     simulated = objective.best[2]
     bound = on_bounds(values)

@@ -358,6 +358,12 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--replications", type=int, default=20, help="independent simulated runs (default 20)")
     command.add_argument("--seed", type=int, default=1, help="seed of the first replication; the r-th uses seed + r")
     command.add_argument("--days", type=int, default=365, help="days simulated per replication (default 365)")
+    command.add_argument(
+        "--incidents",
+        default=None,
+        help="replay the incidents of a hubplan incident file (id, grade, timestamp, location) instead of drawing "
+        "them: their times, places and grades; durations are drawn per replication; --days is the file's span",
+    )
     command.add_argument("--workers", type=int, default=2, help="local worker processes (default 2)")
     command.add_argument(
         "--scheduler", default=None, help=f"Dask scheduler address (or set {SCHEDULER_ENV}); default: local processes"
@@ -374,6 +380,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
         days=args.days,
         workers=args.workers,
         scheduler=scheduler_address(args.scheduler),
+        incidents=args.incidents,
     )
     result = simulate_plan(request, args.out)
     print_simulation(result.summary, result.published, Console())
@@ -396,11 +403,11 @@ def _add_calibrate(commands: argparse._SubParsersAction) -> None:
     command.add_argument("scenario", help="scenario file (TOML)")
     command.add_argument("--published", required=True, help="published figures (TOML, see scenarios/published/)")
     command.add_argument("--out", required=True, help="calibrated scenario file to write (may be the input)")
-    command.add_argument("--replications", type=int, default=2, help="replications per evaluation (default 2)")
+    command.add_argument("--replications", type=int, default=6, help="replications per evaluation (default 6)")
     command.add_argument("--days", type=int, default=365, help="days per replication (default 365)")
     command.add_argument("--seed", type=int, default=1, help="seed of the first replication (default 1)")
     command.add_argument("--max-evaluations", type=int, default=120, help="simulations of the search (default 120)")
-    command.add_argument("--workers", type=int, default=2, help="processes for the travel tables (default 2)")
+    command.add_argument("--workers", type=int, default=2, help="processes for the replications (default 2)")
     command.set_defaults(handler=_run_calibrate)
 
 

@@ -4,6 +4,10 @@ Replication ``r`` of a run with seed ``s`` draws its incidents with seed
 ``s + r`` (:func:`models.simulation.sample_incidents`), so two plans run with
 the same seed see the same incidents (common random numbers), and the result
 does not depend on how replications are shared among workers.
+
+With a :class:`Replay` (incidents from a file, :func:`replay_from_frame`) every
+replication has the file's incidents, times and grades; only their durations
+(call handling, time on scene, arrests) are drawn with the replication's seed.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
-from models.simulation import busy_share_by_group, sample_incidents, simulate
+from models.simulation import busy_share_by_group, draw_durations, sample_incidents, simulate
 from optimiser.executor import chunked, run_chunks
 from optimiser.simulation_model import SimulationModel
 
@@ -42,20 +47,60 @@ class Replication:
 
 
 @dataclass(frozen=True, eq=False)
+class Replay:
+    """Incidents taken from a file: call time (seconds from midnight of its first day), place and grade, sorted."""
+
+    arrival_s: np.ndarray
+    place: np.ndarray
+    grade: np.ndarray
+    first_day: str
+    snap_m: np.ndarray
+
+    @property
+    def days(self) -> int:
+        """Days the incidents span (whole days from the first day's midnight)."""
+        return int(self.arrival_s.max() // 86400) + 1 if self.arrival_s.size else 1
+
+
+def replay_from_frame(model: SimulationModel, frame: pd.DataFrame) -> Replay:
+    """Place each incident of ``frame`` (``grade, timestamp, x_m, y_m``) at the nearest demand place.
+
+    Times are UK clock time as the incident reader gives them; day 0 starts at
+    midnight of the earliest incident's day.
+    """
+    timestamp = pd.to_datetime(frame["timestamp"])
+    start = timestamp.min().normalize()
+    arrival_s = (timestamp - start).dt.total_seconds().to_numpy(float)
+    distance, nearest = cKDTree(model.demand_place_xy[:, 1:]).query(frame[["x_m", "y_m"]].to_numpy(float))
+    order = np.argsort(arrival_s, kind="stable")
+    return Replay(
+        arrival_s=arrival_s[order],
+        place=model.demand_place_xy[nearest, 0].astype(np.int64)[order],
+        grade=frame["grade"].to_numpy(np.int64)[order],
+        first_day=str(start.date()),
+        snap_m=distance[order],
+    )
+
+
+@dataclass(frozen=True, eq=False)
 class ReplicationJob:
-    """What a worker needs: the model and the run length (sent to each worker once)."""
+    """What a worker needs: the model, the run length and any replayed incidents (sent to each worker once)."""
 
     model: SimulationModel
     days: int
+    replay: Replay | None = None
 
     def solve(self, seeds: Sequence[int]) -> list[Replication]:
         """Run the replications of ``seeds``, in order."""
-        return [run_replication(self.model, self.days, int(seed)) for seed in seeds]
+        return [run_replication(self.model, self.days, int(seed), replay=self.replay) for seed in seeds]
 
 
-def run_replication(model: SimulationModel, days: int, seed: int) -> Replication:
-    """Draw the incidents of ``seed`` and simulate ``days`` days of response."""
-    incidents = sample_incidents(model.incident_params, days=days, seed=seed)
+def run_replication(model: SimulationModel, days: int, seed: int, *, replay: Replay | None = None) -> Replication:
+    """Draw the incidents of ``seed`` (or the durations of the replayed ones) and simulate ``days`` days."""
+    if replay is None:
+        incidents = sample_incidents(model.incident_params, days=days, seed=seed)
+    else:
+        incidents = draw_durations(model.incident_params, replay.arrival_s, replay.place, replay.grade, seed=seed)
     duties = model.duties(days)
     result = simulate(model.places, duties, incidents, model.policy)
     by_base = busy_share_by_group(duties, result, duties.base)
@@ -111,6 +156,7 @@ def run_replications(
     workers: int = 1,
     scheduler: Any = None,
     progress: Callable[[int], None] | None = None,
+    replay: Replay | None = None,
 ) -> list[Replication]:
     """Replications ``seed, seed + 1, ...`` on local processes or a Dask cluster, in seed order."""
     seeds = list(range(seed, seed + replications))
@@ -121,5 +167,7 @@ def run_replications(
         if progress is not None:
             progress(int(done_after[done - 1]))
 
-    parts = run_chunks(ReplicationJob(model, days), chunks, workers=workers, scheduler=scheduler, progress=on_chunk)
+    parts = run_chunks(
+        ReplicationJob(model, days, replay), chunks, workers=workers, scheduler=scheduler, progress=on_chunk
+    )
     return [replication for part in parts for replication in part]

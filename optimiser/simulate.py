@@ -29,14 +29,16 @@ from typing import Any
 
 import pandas as pd
 
+from geodata import embedded
 from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
+from geodata.incidents import read_incidents
 from geodata.matrix_cache import default_cache_dir
 from optimiser.optimise import optimise
 from optimiser.plan_input import WrittenPlan, read_plan
 from optimiser.progress import terminal_progress
 from optimiser.published import PublishedFigures, read_published
-from optimiser.replications import run_replications
+from optimiser.replications import Replay, replay_from_frame, run_replications
 from optimiser.scenario import Scenario, ShiftStaffing, load_scenario
 from optimiser.simulation_model import POSTS, SimulationModel, build_simulation_model
 from optimiser.simulation_report import simulation_markdown
@@ -58,6 +60,7 @@ class SimulateRequest:
     days: int = 365
     workers: int = 2
     scheduler: Any = None
+    incidents: str | None = None
 
     def problems(self) -> list[str]:
         """Every out-of-range option, with its valid range."""
@@ -98,11 +101,20 @@ def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResu
         model = build_simulation_model(
             plan, posts=request.posts, cache_dir=default_cache_dir(), workers=request.workers
         )
-    replications = _run(model, request)
+    replay = _replay(model, request.incidents)
+    days = replay.days if replay is not None else request.days
+    replications = _run(model, request, days, replay)
     published = _published(plan)
-    summary = simulation_summary(
-        replications, seed=request.seed, days=request.days, parameters=_parameters(plan, model, request)
-    )
+    parameters = _parameters(plan, model, request)
+    if replay is not None:
+        parameters["incidents_file"] = {
+            "path": str(request.incidents),
+            "incidents": int(replay.grade.size),
+            "first_day": replay.first_day,
+            "largest_snap_m": round(float(replay.snap_m.max(initial=0.0)), 1),
+            "note": "times, places and grades from the file; durations drawn per replication",
+        }
+    summary = simulation_summary(replications, seed=request.seed, days=days, parameters=parameters)
     with staging_folder(out_dir) as staging:
         incidents = pd.concat([r.incidents for r in replications], ignore_index=True)
         incidents.to_parquet(staging / "incidents.parquet", index=False)
@@ -110,7 +122,7 @@ def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResu
         (staging / "summary.md").write_text(simulation_markdown(summary, published), encoding="utf-8")
         files = move_into_place(staging, out_dir, SIMULATION_FILES)
     seconds = time.perf_counter() - started
-    log.info("simulated %d replications of %d days in %.1f s", request.replications, request.days, seconds)
+    log.info("simulated %d replications of %d days in %.1f s", request.replications, days, seconds)
     return SimulateResult(files, summary, published, seconds)
 
 
@@ -139,18 +151,29 @@ def bases_only(scenario: Scenario) -> Scenario:
     return dataclasses.replace(scenario, bases=bases)
 
 
-def _run(model: SimulationModel, request: SimulateRequest) -> list:
+def _replay(model: SimulationModel, path: str | None) -> Replay | None:
+    """The incidents of a file, placed at the nearest demand place; ``None`` without a file."""
+    if path is None:
+        return None
+    frame = read_incidents(path, postcode_lookup=embedded.lookup_postcodes)
+    if frame.empty:
+        raise InputDataError("has no incidents to simulate", source=str(path))
+    return replay_from_frame(model, frame)
+
+
+def _run(model: SimulationModel, request: SimulateRequest, days: int, replay: Replay | None) -> list:
     with terminal_progress() as progress:
-        task = progress.add_task(f"simulating {request.days} days", total=request.replications)
+        task = progress.add_task(f"simulating {days} days", total=request.replications)
         advance: Callable[[int], None] = lambda done: progress.update(task, completed=done)  # noqa: E731
         return run_replications(
             model,
             replications=request.replications,
             seed=request.seed,
-            days=request.days,
+            days=days,
             workers=request.workers,
             scheduler=request.scheduler,
             progress=advance,
+            replay=replay,
         )
 
 

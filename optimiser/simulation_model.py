@@ -76,6 +76,8 @@ class SimulationModel:
         Response target of Grade 1 and 2, seconds from the call.
     posts
         ``"plan"`` (cars at the plan's deployment locations) or ``"bases"`` (parked at their bases).
+    demand_place_xy
+        ``place, x_m, y_m`` of every place that is a demand node (where replayed incidents are placed).
     """
 
     places: Places
@@ -87,6 +89,7 @@ class SimulationModel:
     place_local_authority: np.ndarray
     targets_s: dict[int, float]
     posts: str
+    demand_place_xy: np.ndarray
 
     def duties(self, days: int) -> DutyPeriods:
         """The cars' duty periods over ``days`` days, from midnight of day 0.
@@ -213,6 +216,7 @@ def model_from_geometry(geometry: SimulationGeometry, spec: SimulationSpec, *, p
         place_local_authority=geometry.local_authority,
         targets_s={1: response.target_s(1), 2: response.target_s(2)},
         posts=posts,
+        demand_place_xy=_demand_place_xy(geometry),
     )
     log.debug(
         "simulation model: %s places, %s cars a day over %d shifts (%s)",
@@ -222,6 +226,13 @@ def model_from_geometry(geometry: SimulationGeometry, spec: SimulationSpec, *, p
         "cars at the plan's deployment locations" if posts == "plan" else "cars parked at their bases",
     )
     return model
+
+
+def _demand_place_xy(geometry: SimulationGeometry) -> np.ndarray:
+    rows = np.flatnonzero(geometry.nodes["kind"].to_numpy() == "demand")
+    places, first = np.unique(geometry.node_places[rows], return_index=True)
+    xy = geometry.nodes[["x_m", "y_m"]].to_numpy(float)[rows[first]]
+    return np.column_stack([places, xy])
 
 
 def _node_table(plan: WrittenPlan) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from models.simulation.inputs import (
     duty_periods_from_shifts,
 )
 from models.simulation.results import DutyRecords, IncidentRecords, SimulationResult
-from models.simulation.sampling import IncidentParams, sample_incidents
+from models.simulation.sampling import IncidentParams, draw_durations, sample_incidents
 from models.simulation.summary import (
     DEFAULT_TARGETS_S,
     GradeSummary,
@@ -51,6 +51,7 @@ __all__ = [
     "Shift",
     "SimulationResult",
     "busy_share_by_group",
+    "draw_durations",
     "duty_periods_from_shifts",
     "grade_summary",
     "replication_interval",

@@ -211,6 +211,18 @@ def _lognormal(rng: np.random.Generator, median: np.ndarray, log_sd: np.ndarray)
     return median * np.exp(log_sd * rng.standard_normal(median.size))
 
 
+def draw_durations(
+    params: IncidentParams, arrival_s: np.ndarray, place: np.ndarray, grade: np.ndarray, *, seed: int
+) -> Incidents:
+    """Incidents at given times, places and grades (e.g. replayed from a file), with durations drawn.
+
+    Call handling, time on scene, arrests and custody time are drawn as
+    :func:`sample_incidents` draws them; ``arrival_s`` must be sorted.
+    """
+    rng = np.random.default_rng(seed)
+    return _with_durations(rng, params, np.asarray(arrival_s, float), np.asarray(place), np.asarray(grade))
+
+
 def _with_durations(
     rng: np.random.Generator, params: IncidentParams, arrival_s: np.ndarray, place: np.ndarray, grade: np.ndarray
 ) -> Incidents:

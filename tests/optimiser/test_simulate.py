@@ -150,3 +150,25 @@ def test_bad_options_exit_2_with_the_valid_range(sim_plan, tmp_path, capsys, ext
 def test_a_scenario_needs_posts_bases(tmp_path, capsys):
     assert main(["simulate", str(SIM), "--out", str(tmp_path / "o")]) == 2
     assert "give --posts bases to park every car at its base" in capsys.readouterr().err
+
+
+def test_incidents_from_a_file_are_replayed_with_their_times_and_grades(sim_plan, tmp_path):
+    rows = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "grade": [1, 2, 1, 2],
+            "timestamp": ["2018-06-01T14:32:00", "2018-06-01T23:50:00", "2018-06-02T08:00:00", "2018-06-02T08:00:30"],
+            "easting": [392176, 403042, 392500, 424900],
+            "northing": [323234, 319052, 323100, 323400],
+        }
+    )
+    rows.to_csv(tmp_path / "incidents.csv", index=False)
+    summary = _simulate(sim_plan, tmp_path / "replay", "--workers", "1", "--incidents", str(tmp_path / "incidents.csv"))
+    assert summary["days"] == 2 and summary["parameters"]["incidents_file"]["incidents"] == 4
+    assert summary["parameters"]["incidents_file"]["first_day"] == "2018-06-01"
+    incidents = pd.read_parquet(tmp_path / "replay" / "incidents.parquet")
+    for _, one in incidents.groupby("seed"):
+        assert one["grade"].tolist() == [1, 2, 1, 2]
+        np.testing.assert_allclose(one["arrival_s"], [52320.0, 85800.0, 115200.0, 115230.0])
+        assert one["attended"].all()  # four incidents, seven cars: every one is attended
+    assert incidents.groupby("seed")["call_handling_s"].sum().nunique() == 3  # durations drawn per replication

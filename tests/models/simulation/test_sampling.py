@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from models.errors import ModelInputError
-from models.simulation import IncidentParams, Shift, duty_periods_from_shifts, sample_incidents, simulate
+from models.simulation import (
+    IncidentParams,
+    Shift,
+    draw_durations,
+    duty_periods_from_shifts,
+    sample_incidents,
+    simulate,
+)
 
 from .builders import places
 
@@ -101,3 +108,12 @@ def test_place_weights_per_period_of_the_day():
 def test_a_bad_hour_period_is_refused():
     with pytest.raises(ModelInputError, match=r"hour_period: expected 24 period indices below 2"):
         IncidentParams(place_weight=np.ones((3, 2, 4)), annual_volume=(1.0, 1.0, 0.0), hour_period=np.full(24, 2))
+
+
+def test_durations_drawn_for_given_incidents_are_seeded():
+    arrival, place, grade = np.array([10.0, 20.0, 30.0]), np.array([0, 2, 1]), np.array([1, 2, 3])
+    a, b, c = (draw_durations(_params(), arrival, place, grade, seed=s) for s in (3, 3, 4))
+    np.testing.assert_array_equal(a.arrival_s, arrival)
+    np.testing.assert_array_equal(a.place, place)
+    np.testing.assert_array_equal(a.on_scene_s, b.on_scene_s)
+    assert not np.array_equal(a.on_scene_s, c.on_scene_s)
