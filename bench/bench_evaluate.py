@@ -68,7 +68,7 @@ def _plan(work: Path) -> Path:
 
 
 def _incidents(work: Path, rows: int) -> tuple[Path, Path]:
-    from geodata.synthetic_incidents import SyntheticIncidentParams, synthetic_incidents, write_synthetic_incidents
+    from geodata.synthetic import SyntheticIncidentParams, synthetic_incidents, write_synthetic_incidents
 
     params = SyntheticIncidentParams(year=2018, n=rows, attendance=True, seed=0)
     frame = synthetic_incidents(params)

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from geodata.errors import InputDataError
-from geodata.synthetic_incidents import SyntheticIncidentParams, synthetic_incidents, write_synthetic_incidents
+from geodata.synthetic import SyntheticIncidentParams, synthetic_incidents, write_synthetic_incidents
 from models.errors import ModelInputError
 from optimiser import jobs
 from optimiser.calibrate import CalibrateRequest, calibrate

@@ -11,7 +11,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from geodata.synthetic_incidents import SOURCE_LABEL as SYNTHETIC_LABEL
+from geodata.synthetic import SOURCE_LABEL as SYNTHETIC_LABEL
 from geodata.validation import ErrorStats, ValidationReport
 from models.kpis import PlanKpis, is_no_demand
 from optimiser.calibrate import FIGURES, CalibrationResult

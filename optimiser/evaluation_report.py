@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from geodata.incidents import IncidentFileInfo
-from geodata.synthetic_incidents import SOURCE_LABEL as SYNTHETIC_LABEL
+from geodata.synthetic import SOURCE_LABEL as SYNTHETIC_LABEL
 from optimiser.markdown import markdown_frame
 from optimiser.plan_input import WrittenPlan
 

@@ -1,8 +1,6 @@
-"""Synthetic incidents: seeded, shaped like the modelled demand, at real postcodes, labelled synthetic on disk."""
+"""Synthetic incidents are drawn seeded, shaped like the modelled demand, at real postcodes."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import geopandas as gpd
 import numpy as np
@@ -16,25 +14,9 @@ from scipy.stats import chisquare
 from geodata import embedded
 from geodata.demand import DemandParams, modelled_demand
 from geodata.errors import InputDataError
-from geodata.incidents import read_incidents
-from geodata.synthetic_incidents import (
-    PUBLISHED_2018,
-    AttendanceParams,
-    GradeAttendance,
-    SyntheticIncidentParams,
-    attendance_summary,
-    calibrate_attendance,
-    synthetic_incidents,
-    write_synthetic_incidents,
-)
+from geodata.synthetic import AttendanceParams, GradeAttendance, SyntheticIncidentParams, synthetic_incidents
 
-N_LARGE = 200_000
-ISO_MINUTE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00$"
-
-
-@pytest.fixture(scope="module")
-def large() -> pd.DataFrame:
-    return synthetic_incidents(SyntheticIncidentParams(n=N_LARGE, seed=11, attendance=True))
+from .samples import N_LARGE
 
 
 @pytest.fixture(scope="module")
@@ -167,106 +149,3 @@ def test_night_incidents_lean_to_dense_places_only_with_the_night_lean(force_pos
         assert night > 1.1 * early
     else:
         assert night == pytest.approx(early, rel=0.03)
-
-
-# --------------------------------------------------------------------------- attendance
-
-
-def test_attendance_is_shaped_to_the_published_2018_figures(large):
-    graded = large[large["grade"] <= 2]
-    assert (graded["attendance_s"] > 0).all() and graded["attendance_s"].notna().all()
-    summary = attendance_summary(large).set_index("grade")
-    assert summary.loc[1, "mean_s"] == pytest.approx(19.75 * 60, abs=60)
-    assert summary.loc[2, "mean_s"] == pytest.approx(136 * 60, abs=600)
-    assert summary.loc[1, "within_target_share"] == pytest.approx(0.64, abs=0.01)
-    assert summary.loc[2, "within_target_share"] == pytest.approx(0.53, abs=0.01)
-
-
-def test_attendance_is_absent_unless_asked_and_empty_for_grade_3():
-    assert "attendance_s" not in synthetic_incidents(SyntheticIncidentParams(n=100)).columns
-    frame = synthetic_incidents(SyntheticIncidentParams(n=2_000, grade3_share=0.3, attendance=True))
-    assert frame.loc[frame["grade"] == 3, "attendance_s"].isna().all()
-    assert frame.loc[frame["grade"] != 3, "attendance_s"].notna().all()
-
-
-def test_calibration_recovers_the_recorded_defaults():
-    calibrated = calibrate_attendance(n=N_LARGE)
-    defaults = AttendanceParams()
-    for grade in (calibrated.grade1, calibrated.grade2):
-        recorded = defaults.grade1 if grade.speed_kph == defaults.grade1.speed_kph else defaults.grade2
-        assert grade.wait_probability == pytest.approx(recorded.wait_probability, abs=0.005)
-        assert grade.wait_mean_s == pytest.approx(recorded.wait_mean_s, rel=0.03)
-
-
-def test_calibration_says_which_assumption_to_change():
-    slow = AttendanceParams(grade1=dataclasses.replace(AttendanceParams().grade1, speed_kph=20.0))
-    with pytest.raises(InputDataError, match="above the published mean 19.8 min; raise speed_kph"):
-        calibrate_attendance(SyntheticIncidentParams(attendance_model=slow), n=20_000)
-    modest = AttendanceParams(grade1=dataclasses.replace(AttendanceParams().grade1, speed_kph=50.0))
-    with pytest.raises(InputDataError, match="no wait meets 64% within 15 min"):
-        calibrate_attendance(SyntheticIncidentParams(attendance_model=modest), n=20_000, targets=PUBLISHED_2018[:1])
-
-
-# --------------------------------------------------------------------------- writing
-
-
-@pytest.fixture(scope="module")
-def small() -> pd.DataFrame:
-    return synthetic_incidents(SyntheticIncidentParams(n=500, seed=5, attendance=True))
-
-
-def test_csv_round_trips_with_iso_timestamps_and_is_labelled_synthetic(tmp_path, small):
-    path = tmp_path / "incidents.csv"
-    readme = write_synthetic_incidents(small, path)
-    text = pd.read_csv(path, dtype=str)
-    assert list(text.columns) == ["id", "grade", "timestamp", "easting", "northing", "attendance_s", "source"]
-    assert text["timestamp"].str.match(ISO_MINUTE).all()
-    assert (pd.to_datetime(text["timestamp"], format="ISO8601") == small["timestamp"]).all()
-    assert (text["id"] == small["id"]).all() and (text["source"] == "synthetic").all()
-    assert text["attendance_s"].astype(float).to_numpy() == pytest.approx(small["attendance_s"].to_numpy())
-    assert readme == tmp_path / "incidents.csv.README.txt"
-    notes = readme.read_text()
-    assert "SYNTHETIC INCIDENTS - NOT REAL DATA" in notes and "seed = 5" in notes and "n = 500" in notes
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["incidents.csv", "incidents.csv.README.txt"]
-
-
-def test_written_files_are_incident_files(tmp_path, small):
-    by_coordinates, by_postcode = tmp_path / "xy.csv", tmp_path / "pc.csv"
-    write_synthetic_incidents(small, by_coordinates)
-    write_synthetic_incidents(small, by_postcode, location="postcode")
-    assert "easting" not in pd.read_csv(by_postcode, nrows=1).columns
-    lookup = embedded.lookup_postcodes
-    for incidents in (read_incidents(by_coordinates), read_incidents(by_postcode, postcode_lookup=lookup)):
-        assert (incidents["id"] == small["id"]).all() and (incidents["grade"] == small["grade"]).all()
-        assert (incidents["timestamp"] == small["timestamp"]).all()
-        assert (incidents["x_m"] == small["easting"]).all() and (incidents["y_m"] == small["northing"]).all()
-
-
-def test_parquet_keeps_types_and_the_label(tmp_path, small):
-    path = tmp_path / "incidents.parquet"
-    write_synthetic_incidents(small, path)
-    back = pd.read_parquet(path)
-    assert (back["timestamp"] == small["timestamp"]).all() and (back["source"] == "synthetic").all()
-    assert (read_incidents(path)["x_m"] == small["easting"]).all()
-    assert (tmp_path / "incidents.parquet.README.txt").is_file()
-
-
-def test_bad_writes_name_the_problem(tmp_path, small):
-    with pytest.raises(InputDataError, match=r"(?s)suffix '\.txt' is not one of \.csv, \.parquet.*location 'lonlat'"):
-        write_synthetic_incidents(small, tmp_path / "incidents.txt", location="lonlat")
-    with pytest.raises(InputDataError, match="lacks column.*postcode"):
-        write_synthetic_incidents(small.drop(columns="postcode"), tmp_path / "x.csv", location="postcode")
-
-
-def test_a_failed_write_leaves_the_old_files_untouched(tmp_path, small, monkeypatch):
-    path = tmp_path / "incidents.csv"
-    path.write_text("old\n")
-
-    def fail(*args, **kwargs):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(pd.DataFrame, "to_csv", fail)
-    with pytest.raises(OSError, match="disk full"):
-        write_synthetic_incidents(small, path)
-    assert path.read_text() == "old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["incidents.csv"]
