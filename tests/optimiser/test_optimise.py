@@ -250,3 +250,16 @@ def test_demand_from_an_incident_file(tmp_path):
     assert kpis["assumptions"]["demand_source"].startswith("incidents:")
     grade1_incidents = sum(1 for r in rows if r["grade"] == 1)
     assert kpis["grade1"]["demand_per_year"] > grade1_incidents  # counts over less than a year, scaled to a year
+
+
+def test_a_bases_only_plan_is_written_and_drawn(tmp_path):
+    """Issue 15.1: every shift with locations = 0 (the hubs alone) used to die writing the plan (KeyError 'easting')."""
+    scenario = tmp_path / "bases_only.toml"
+    scenario.write_text(re.sub(r"locations = \d+", "locations = 0", SMALL.read_text()))
+    out = tmp_path / "out"
+    assert main(["-q", "optimise", str(scenario), "--out", str(out), "--workers", "1"]) == 0
+    assert pd.read_csv(out / "plan.csv").empty
+    assert gpd.read_file(out / "plan.gpkg", layer="deployment_locations").empty
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert 0 < kpis["grade1"]["covered_share"] <= 1  # the bases still cover
+    assert main(["-q", "report", str(out), "--out", str(out / "report.html")]) == 0
