@@ -22,7 +22,7 @@ from geodata.crs import BNG, crs_to_lonlat
 from models.kpis import PlanKpis
 from models.response import expected_cover
 from optimiser.plan_input import KPIS_FILE, PLAN_FILE, SETTINGS_LAYER
-from optimiser.plan_settings import NetworkIdentity, PlanSettings
+from optimiser.plan_settings import NetworkIdentity, PlanSettings, declared_base_areas
 from optimiser.prepare import PreparedScenario
 from optimiser.solve import ShiftResult
 
@@ -140,6 +140,7 @@ def plan_settings(prepared: PreparedScenario) -> PlanSettings:
         response=prepared.response,
         simulation=scenario.simulation,
         calibration=scenario.calibration,
+        base_areas=declared_base_areas(scenario, sorted(set(prepared.demand.nodes["la_name"]))),
     )
 
 

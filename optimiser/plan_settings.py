@@ -54,6 +54,7 @@ class PlanSettings:
     response: ResponseSettings
     simulation: SimulationSpec
     calibration: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    base_areas: Mapping[str, list[str]] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see :meth:`from_json`)."""
@@ -70,6 +71,7 @@ class PlanSettings:
             "response": self.response.to_json(),
             "simulation": dataclasses.asdict(self.simulation),
             "calibration": dict(self.calibration),
+            "base_areas": {base: list(areas) for base, areas in self.base_areas.items()},
         }
 
     @classmethod
@@ -101,9 +103,33 @@ class PlanSettings:
                 response=ResponseSettings.from_json(data["response"]),
                 simulation=SimulationSpec(**data["simulation"]),
                 calibration=dict(data["calibration"]),
+                base_areas={str(k): [str(a) for a in v] for k, v in data["base_areas"].items()},
             )
         except (KeyError, TypeError, ValueError, ModelInputError) as error:
             raise InputDataError(f"has unreadable plan settings ({error}); {fix}", source=source) from error
+
+
+def declared_base_areas(scenario: Scenario, local_authorities: list[str]) -> dict[str, list[str]]:
+    """The local authorities each base declares as its area, checked against ``local_authorities``.
+
+    Raises
+    ------
+    InputDataError
+        Naming every unknown local authority (with the valid names) and every one claimed by two bases.
+    """
+    problems, owner = [], {}
+    for base in scenario.bases:
+        for name in base.areas:
+            if name not in local_authorities:
+                problems.append(
+                    f"base {base.name!r}: unknown local authority {name!r}; valid: {', '.join(local_authorities)}"
+                )
+            elif name in owner:
+                problems.append(f"local authority {name!r} is declared by both {owner[name]!r} and {base.name!r}")
+            owner.setdefault(name, base.name)
+    if problems:
+        raise InputDataError("declares base areas that cannot be used", source=scenario.path, problems=problems)
+    return {base.name: list(base.areas) for base in scenario.bases if base.areas}
 
 
 def scenario_response_settings(scenario: Scenario, demand: Demand, max_base_travel_s: np.ndarray) -> ResponseSettings:

@@ -30,7 +30,7 @@ from geodata.points import read_points
 from models.instance import response_matrix_from_pairs
 from models.response import ResponseSettings, response_time_s
 from optimiser.networks import load_network
-from optimiser.plan_settings import scenario_response_settings
+from optimiser.plan_settings import declared_base_areas, scenario_response_settings
 from optimiser.scenario import BaseSpec, Scenario
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: in
     candidate_points = _snap_candidates(network, candidates, base_points, max_snap_m)
     candidates = candidates.iloc[_positions(candidates, candidate_points)].reset_index(drop=True)
     sites = _concat_points(candidate_points, base_points)
+    declared_base_areas(scenario, sorted(set(demand.nodes["la_name"])))  # refuse bad areas before any routing
     max_base_travel_s = np.array(
         [60.0 * (b.max_travel_min or scenario.response.max_base_travel_min) for b in scenario.bases]
     )

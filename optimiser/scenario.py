@@ -34,6 +34,9 @@ class BaseSpec:
     """A base: where it is and its staffing per shift.
 
     Exactly one of ``postcode``, ``easting/northing`` or ``lon/lat`` gives the location.
+    ``areas`` optionally names the local authorities whose incidents are this
+    base's (its base area in the simulation); undeclared ones go to the base
+    that reaches them fastest.
     """
 
     name: str
@@ -44,6 +47,7 @@ class BaseSpec:
     lon: float | None = None
     lat: float | None = None
     max_travel_min: float | None = None
+    areas: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -263,7 +267,7 @@ def _base(item: Any, index: int, problems: list[str]) -> BaseSpec:
     if not isinstance(item, dict):
         problems.append(f"{where}: must be a table")
         return BaseSpec(name=f"base {index}", shifts={})
-    valid = ("name", "postcode", "easting", "northing", "lon", "lat", "max_travel_min", "shifts")
+    valid = ("name", "postcode", "easting", "northing", "lon", "lat", "max_travel_min", "shifts", "areas")
     _unknown(item, valid, where, problems)
     name = str(item.get("name", "")).strip()
     if not name:
@@ -284,7 +288,17 @@ def _base(item: Any, index: int, problems: list[str]) -> BaseSpec:
         )
     shifts = _shifts(item.get("shifts", {}), where, problems)
     location = {k: item[k] for k in ("postcode", "easting", "northing", "lon", "lat") if k in item}
-    return BaseSpec(name=name or f"base {index}", shifts=shifts, max_travel_min=item.get("max_travel_min"), **location)
+    areas = item.get("areas", [])
+    if not (isinstance(areas, list) and all(isinstance(a, str) and a.strip() for a in areas)):
+        problems.append(f'{where}: areas must be a list of local authority names, e.g. areas = ["Stafford"]')
+        areas = []
+    return BaseSpec(
+        name=name or f"base {index}",
+        shifts=shifts,
+        max_travel_min=item.get("max_travel_min"),
+        areas=tuple(a.strip() for a in areas),
+        **location,
+    )
 
 
 def _shifts(table: Any, where: str, problems: list[str]) -> dict[str, ShiftStaffing]:

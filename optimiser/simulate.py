@@ -202,8 +202,10 @@ def _parameters(plan: WrittenPlan, model: SimulationModel, request: SimulateRequ
         "target_grade1_min": response.target_s(1) / 60.0,
         "target_grade2_min": response.target_s(2) / 60.0,
         "seeds": [request.seed, request.seed + request.replications - 1],
-        "base_area_rule": "each local authority goes to the base whose cars reach its Grade 1 demand fastest on "
-        "average (assumed: the force's area boundaries are not published)",
+        "base_areas_declared": {base: list(areas) for base, areas in plan.settings.base_areas.items()},
+        "base_area_rule": "declared local authorities belong to their base; every other local authority goes to "
+        "the base whose cars reach its Grade 1 demand fastest on average (assumed: the force's area boundaries "
+        "are not published)",
         "custody_rule": "nearest base (assumed)",
         "label": "modelled: simulated attendance from the call, with assumed and fitted parameters; not force records",
     }

@@ -5,10 +5,12 @@
   blue-light time at the plan's speed factor (:mod:`geodata.travel_table`,
   cached). A car driving back to post or to custody drives at normal speed:
   ``speed_factor`` times the blue-light time.
-* **Base areas**: each local authority belongs to the base whose cars reach
-  its Grade 1 demand fastest on average (demand-weighted blue-light time from
-  the base). This is an assumption: the force's own area boundaries are not
-  published. Places outside every local authority go to the nearest base.
+* **Base areas**: a base's area is the local authorities the scenario
+  declares for it (``[[bases]] areas``); every other local authority belongs to
+  the base whose cars reach its Grade 1 demand fastest on average
+  (demand-weighted blue-light time from the base), an assumption where the
+  force's own boundaries are not published. Places outside every local
+  authority go to the nearest base.
 * **Custody**: an arrest is taken to the nearest base (assumed: every hub or
   base has a custody suite or one close by).
 * **Cars on duty** per base and shift are the plan's units times
@@ -162,7 +164,8 @@ def simulation_geometry(plan: WrittenPlan, *, cache_dir: Path | None = None, wor
     travel = cached_node_travel_table(network, unique_nodes, cache_dir=cache_dir, workers=workers)
     base_place = node_places[nodes["kind"].to_numpy() == "base"]
     demand = _demand_weights(plan, nodes, node_places, unique_nodes.size)
-    area, local_authority = _areas(travel, base_place, demand, nodes, node_places)
+    declared = {la: base for base, las in plan.settings.base_areas.items() for la in las}
+    area, local_authority = _areas(travel, base_place, demand, nodes, node_places, declared)
     custody = base_place[np.argmin(travel[:, base_place], axis=1)]
     return SimulationGeometry(plan, nodes, node_places, travel, demand, area, local_authority, custody)
 
@@ -304,7 +307,12 @@ def _demand_weights(plan: WrittenPlan, nodes: pd.DataFrame, node_places: np.ndar
 
 
 def _areas(
-    travel: np.ndarray, base_place: np.ndarray, demand: np.ndarray, nodes: pd.DataFrame, node_places: np.ndarray
+    travel: np.ndarray,
+    base_place: np.ndarray,
+    demand: np.ndarray,
+    nodes: pd.DataFrame,
+    node_places: np.ndarray,
+    declared: dict[str, str],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Base area and local authority of every place (see the module docstring)."""
     n_places = travel.shape[0]
@@ -317,7 +325,9 @@ def _areas(
     for name in sorted(set(local_authority) - {OUTSIDE}):
         inside = local_authority == name
         weight = grade1[inside] if grade1[inside].sum() > 0 else np.ones(int(inside.sum()))
-        area[inside] = int(np.argmin(from_base[:, inside] @ weight))
+        base_names = nodes.loc[nodes["kind"] == "base", "key"].tolist()
+        fastest = int(np.argmin(from_base[:, inside] @ weight))
+        area[inside] = base_names.index(declared[name]) if name in declared else fastest
     return area, local_authority
 
 

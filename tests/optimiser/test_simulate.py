@@ -172,3 +172,18 @@ def test_incidents_from_a_file_are_replayed_with_their_times_and_grades(sim_plan
         np.testing.assert_allclose(one["arrival_s"], [52320.0, 85800.0, 115200.0, 115230.0])
         assert one["attended"].all()  # four incidents, seven cars: every one is attended
     assert incidents.groupby("seed")["call_handling_s"].sum().nunique() == 3  # durations drawn per replication
+
+
+def test_declared_base_areas_are_used_and_bad_ones_refused(tmp_path, capsys):
+    text = SIM.read_text().replace('name = "Stafford"\n', 'name = "Stafford"\nareas = ["East Staffordshire"]\n')
+    scenario = tmp_path / "declared.toml"
+    scenario.write_text(text)
+    summary = _simulate(scenario, tmp_path / "declared", "--posts", "bases", "--workers", "1")
+    assert summary["parameters"]["base_areas_declared"] == {"Stafford": ["East Staffordshire"]}
+    incidents = pd.read_parquet(tmp_path / "declared" / "incidents.parquet")
+    east = incidents[incidents["local_authority"] == "East Staffordshire"]
+    assert len(east) > 0 and (east["base_area"] == "Stafford").all()  # Burton is nearer, but the scenario says so
+    scenario.write_text(text.replace('areas = ["East Staffordshire"]', 'areas = ["Staffs Moorlands"]'))
+    assert main(["simulate", str(scenario), "--posts", "bases", "--out", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown local authority 'Staffs Moorlands'; valid: Cannock Chase, East Staffordshire" in err
