@@ -46,6 +46,7 @@ from geodata.matrix_cache import default_cache_dir
 from geodata.pool import job_pool
 from models.simulation import sample_incidents, simulate
 from optimiser.optimise import optimise
+from optimiser.options import whole_number_problems
 from optimiser.plan_input import read_plan
 from optimiser.published import PublishedFigures, read_published
 from optimiser.scenario import SimulationSpec, load_scenario
@@ -134,11 +135,7 @@ class CalibrateRequest:
             "--workers": (self.workers, 1, 256),
             "--seed": (self.seed, 0, 2**31),
         }
-        out = [
-            f"{name} {value}: give a whole number from {low} to {high}"
-            for name, (value, low, high) in checks.items()
-            if not (isinstance(value, int) and low <= value <= high)
-        ]
+        out = whole_number_problems(checks)
         if not str(self.out).lower().endswith(".toml"):
             out.append(f"--out {self.out!r}: give the calibrated scenario file to write, ending in .toml")
         return out

@@ -35,6 +35,7 @@ from geodata.errors import InputDataError
 from geodata.incidents import read_incidents
 from geodata.matrix_cache import default_cache_dir
 from optimiser.optimise import optimise
+from optimiser.options import whole_number_problems
 from optimiser.plan_input import WrittenPlan, read_plan
 from optimiser.progress import terminal_progress
 from optimiser.published import PublishedFigures, read_published
@@ -70,11 +71,7 @@ class SimulateRequest:
             "--workers": (self.workers, 1, 256),
             "--seed": (self.seed, 0, 2**31),
         }
-        out = [
-            f"{name} {value}: give a whole number from {low} to {high}"
-            for name, (value, low, high) in checks.items()
-            if not (isinstance(value, int) and low <= value <= high)
-        ]
+        out = whole_number_problems(checks)
         if self.posts not in POSTS:
             out.append(f"--posts {self.posts!r}: valid choices: {', '.join(POSTS)}")
         return out
