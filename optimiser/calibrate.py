@@ -328,14 +328,8 @@ def _provenance(
     bound: list[str],
     evaluations: int,
 ) -> dict[str, Any]:
-    out_folder = Path(request.out).resolve().parent
-    published_path = Path(published.path).resolve()
-    try:
-        published_ref = str(published_path.relative_to(out_folder))
-    except ValueError:
-        published_ref = str(published_path)
     return {
-        "published": published_ref,
+        "published": _relative(Path(published.path), Path(request.out).resolve().parent),
         "published_source": published.source,
         "fitted": [p.name for p in FITTED],
         "bounds": {p.name: [p.low, p.high] for p in FITTED},
@@ -353,3 +347,49 @@ def _provenance(
         "volume trade off), and the hubs are not fitted separately",
         "values": json.loads(json.dumps(values)),
     }
+
+
+def carry_calibration(scenario_path: str | Path, calibrated_path: str | Path, out: str | Path) -> Path:
+    """Write ``scenario_path`` again with the fitted values and provenance of an already calibrated scenario.
+
+    For a configuration with no published figures of its own (the 2022 bases): the
+    values fitted on another configuration of the same force are carried over
+    unchanged, and ``[calibration]`` says so (``carried_from``), an assumption to
+    read beside every figure simulated with them.
+
+    Raises
+    ------
+    InputDataError
+        If the calibrated scenario has no ``[calibration]`` written by ``hubplan calibrate``.
+    """
+    source = load_scenario(calibrated_path)
+    values = source.calibration.get("values")
+    if not isinstance(values, dict) or not values:
+        raise InputDataError(
+            "has no [calibration] values; run hubplan calibrate on it first", source=str(calibrated_path)
+        )
+    target = load_scenario(scenario_path)
+    out_folder = Path(out).resolve().parent
+    provenance = {
+        **source.calibration,
+        "published": _relative(Path(source.calibration["published"]), out_folder),
+        "carried_from": _relative(Path(calibrated_path), out_folder),
+        "note": f"fitted on scenario {source.name!r} to its published figures and carried over unchanged: an "
+        "assumption that the same cars available, reserve and call handling hold for this configuration",
+    }
+    tables = {"simulation": {**dataclasses.asdict(target.simulation), **values}, "calibration": provenance}
+    notes = {name: f"fitted on {source.name} (hubplan calibrate), carried over" for name in values}
+    assumed = {name: "assumed" for name in tables["simulation"] if name not in notes}
+    text = Path(scenario_path).read_text(encoding="utf-8")
+    path = write_text_atomic(out, replace_tables(text, tables, {"simulation": {**assumed, **notes}}))
+    log.info("carried the calibration of %s into %s", calibrated_path, path)
+    return path
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """``path`` relative to ``folder`` when it lies below it, else absolute."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(folder))
+    except ValueError:
+        return str(resolved)

@@ -20,7 +20,7 @@ from geodata.errors import InputDataError
 from geodata.synthetic import SyntheticIncidentParams, synthetic_incidents, write_synthetic_incidents
 from models.errors import ModelInputError
 from optimiser import jobs
-from optimiser.calibrate import CalibrateRequest, calibrate
+from optimiser.calibrate import CalibrateRequest, calibrate, carry_calibration
 from optimiser.compare import CompareRequest, compare
 from optimiser.console import (
     print_base_summary,
@@ -398,10 +398,19 @@ def _add_calibrate(commands: argparse._SubParsersAction) -> None:
         "scenario again with the fitted values in [simulation] and their provenance in [calibration], and prints "
         "the fit error and any parameter on a bound. The fit is not unique: read the README before trusting it.",
         epilog="example: hubplan calibrate scenarios/hubs-2018.toml --published "
-        "scenarios/published/staffordshire-2018.toml --out scenarios/hubs-2018.toml",
+        "scenarios/published/staffordshire-2018.toml --out scenarios/hubs-2018.toml\n"
+        "         hubplan calibrate scenarios/lpt-2022.toml --apply-from scenarios/hubs-2018.toml "
+        "--out scenarios/lpt-2022.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.add_argument("scenario", help="scenario file (TOML)")
-    command.add_argument("--published", required=True, help="published figures (TOML, see scenarios/published/)")
+    command.add_argument("--published", help="published figures (TOML, see scenarios/published/) to fit to")
+    command.add_argument(
+        "--apply-from",
+        default=None,
+        help="instead of fitting, carry the fitted values of an already calibrated scenario into this one "
+        "(e.g. the 2018 fit into the 2022 bases, which have no published figures of their own)",
+    )
     command.add_argument("--out", required=True, help="calibrated scenario file to write (may be the input)")
     command.add_argument("--replications", type=int, default=6, help="replications per evaluation (default 6)")
     command.add_argument("--days", type=int, default=365, help="days per replication (default 365)")
@@ -412,6 +421,12 @@ def _add_calibrate(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_calibrate(args: argparse.Namespace) -> int:
+    if args.apply_from:
+        path = carry_calibration(args.scenario, args.apply_from, args.out)
+        Console().print(f"carried the fitted values of {args.apply_from} into {path} (see carried_from)", markup=False)
+        return 0
+    if not args.published:
+        raise InputDataError("needs --published FILE to fit to (or --apply-from CALIBRATED.toml)", source="calibrate")
     request = CalibrateRequest(
         scenario=args.scenario,
         published=args.published,

@@ -74,3 +74,23 @@ def test_published_figures_read():
     assert (figures.grade1.within_target, figures.grade1.mean_min) == (0.64, 19.75)
     assert (figures.grade2.within_target, figures.grade2.mean_min) == (0.53, 136.0)
     assert "12 February 2019" in figures.source
+
+
+def test_a_calibration_is_carried_to_another_scenario(tmp_path, capsys):
+    calibrated = tmp_path / "calibrated.toml"
+    calibrated.write_text(
+        SIM.read_text().replace(
+            "[[bases]]",
+            '[calibration]\npublished = "x.toml"\nvalues = { cars_available_share = '
+            "0.7, grade1_reserve = 2 }\n\n[[bases]]",
+            1,
+        )
+    )
+    out = tmp_path / "carried.toml"
+    assert main(["calibrate", str(SIM), "--apply-from", str(calibrated), "--out", str(out)]) == 0
+    scenario = load_scenario(out)
+    assert (scenario.simulation.cars_available_share, scenario.simulation.grade1_reserve) == (0.7, 2)
+    assert scenario.simulation.daily_cv == load_scenario(SIM).simulation.daily_cv  # the rest is the target's own
+    assert scenario.calibration["carried_from"] == "calibrated.toml"
+    assert main(["calibrate", str(SIM), "--apply-from", str(SIM), "--out", str(out)]) == 2
+    assert "has no [calibration] values; run hubplan calibrate on it first" in capsys.readouterr().err
