@@ -243,6 +243,14 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
         default=8,
         help="location counts in the trade-off sweep (default 8; 0 skips the sweep and the chart)",
     )
+    command.add_argument(
+        "--replications",
+        type=int,
+        default=10,
+        help="simulated years of each configuration, on the same seeds (default 10; 0 skips the simulation)",
+    )
+    command.add_argument("--seed", type=int, default=1, help="seed of the first simulated replication (default 1)")
+    command.add_argument("--days", type=int, default=365, help="days per simulated replication (default 365)")
     command.add_argument("--workers", type=int, default=2, help="processes for the travel-time matrix (default 2)")
     command.set_defaults(handler=_run_compare)
 
@@ -266,6 +274,9 @@ def _run_compare(args: argparse.Namespace) -> int:
         target_grade1=args.target_grade1,
         sweep_points=args.sweep_points,
         workers=args.workers,
+        replications=args.replications,
+        seed=args.seed,
+        days=args.days,
     )
     result = compare(request, args.out)
     print_comparison(result, Console())

@@ -39,6 +39,7 @@ from optimiser.pages import save_page
 from optimiser.plan_output import bases_layer, demand_layer, deployment_locations, write_plan
 from optimiser.prepare import locate_bases
 from optimiser.scenario import Scenario, load_scenario
+from optimiser.simulate import SimulateRequest, simulate_plan
 from optimiser.tradeoff import Tradeoff, scenario_tradeoff
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,9 @@ class CompareRequest:
         Number of location counts in the trade-off sweep (0: no sweep, no chart).
     workers
         Processes for the travel-time matrices.
+    replications, seed, days
+        Simulated attendance of every configuration (``hubplan simulate``) on the
+        same seeds, so that differences are paired; 0 replications: not simulated.
     """
 
     scenario_paths: tuple[str, ...]
@@ -85,6 +89,9 @@ class CompareRequest:
     target_grade1: float | None = None
     sweep_points: int = 8
     workers: int = 2
+    replications: int = 10
+    seed: int = 1
+    days: int = 365
 
 
 @dataclass(frozen=True)
@@ -161,7 +168,13 @@ def _slug(label: str) -> str:
 
 def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> CompareResult:
     with staging_folder(out) as staging:
-        columns = [_column(item) for item in compared]
+        folders = []
+        for item in compared:
+            kpis = replace(item.solved.kpis, definition=item.definition, variant_notes=item.notes)
+            write_plan(item.solved.prepared, item.solved.results, kpis, staging / _slug(item.label))
+            folders.append(_slug(item.label))
+        simulated = [_simulated(staging / folder, request) for folder in folders]
+        columns = [_column(item, per_seed) for item, per_seed in zip(compared, simulated, strict=True)]
         table = comparison_table(columns, target_grade1=request.target_grade1)
         text = formatted_table(table)
         first, second = compared[0].solved, compared[1].solved
@@ -188,17 +201,26 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
             notes=[*notes, *(n for item in compared for n in item.notes)],
         )
         save_page(build_comparison_page(page), staging / "comparison.html")
-        folders = []
-        for item in compared:
-            kpis = replace(item.solved.kpis, definition=item.definition, variant_notes=item.notes)
-            write_plan(item.solved.prepared, item.solved.results, kpis, staging / _slug(item.label))
-            folders.append(_slug(item.label))
         names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders
         written = move_into_place(staging, out, names)
     return CompareResult(written, table, totals, expected_totals)
 
 
-def _column(item: _Compared) -> ScenarioColumn:
+def _simulated(plan_dir: Path, request: CompareRequest) -> pd.DataFrame | None:
+    """Simulate the plan written in ``plan_dir`` (outputs in its ``simulation`` folder); per-seed figures."""
+    if request.replications == 0:
+        return None
+    simulation = SimulateRequest(
+        target=str(plan_dir),
+        replications=request.replications,
+        seed=request.seed,
+        days=request.days,
+        workers=request.workers,
+    )
+    return simulate_plan(simulation, plan_dir / "simulation").per_seed
+
+
+def _column(item: _Compared, simulated: pd.DataFrame | None) -> ScenarioColumn:
     tradeoff = item.tradeoff
     return ScenarioColumn(
         label=item.label,
@@ -207,6 +229,7 @@ def _column(item: _Compared) -> ScenarioColumn:
         kpis=item.solved.kpis,
         min_locations=tradeoff.min_locations if tradeoff is not None else None,
         notes=item.notes,
+        simulated=simulated,
     )
 
 
@@ -276,6 +299,14 @@ def _notes(compared: list[_Compared], totals: dict[str, dict[str, float]], reque
             f"scenario's objective ({', '.join(measures)}; 'expected' = with busy cars, every cover level counted "
             "in the share shown). 'no' means the target cannot be reached with every car at a location; the count "
             "is then the fewest locations giving the best share."
+        )
+    if request.replications > 0:
+        notes.append(
+            f"Simulated attendance: {request.replications} replications of {request.days} days per configuration "
+            f"(hubplan simulate, seeds {request.seed}–{request.seed + request.replications - 1}), the same incidents "
+            "for every configuration, so the change from the first is paired replication by replication; each "
+            "scenario's [simulation] assumptions (and [calibration], if any) apply. Read these before the travel-only "
+            "and busy-car rows, which are upper bounds. Every plan folder has its simulation/ outputs."
         )
     if request.sweep_points > 0:
         methods = "; ".join(f"{item.label} {item.tradeoff.method}" for item in compared if item.tradeoff is not None)

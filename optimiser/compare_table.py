@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from models.kpis import PlanKpis
+from models.simulation import replication_interval
 from optimiser.markdown import markdown_header, markdown_row
 from optimiser.scenario import Scenario
 
@@ -38,6 +39,9 @@ class ScenarioColumn:
     min_locations
         Per shift, the fewest deployment locations reaching the Grade 1 target
         (``None`` when no target was asked), and whether it was reached.
+    simulated
+        Simulated attendance per replication (:func:`optimiser.simulation_summary.per_seed_figures`),
+        on the same seeds for every column; ``None`` when not simulated.
     """
 
     label: str
@@ -46,6 +50,7 @@ class ScenarioColumn:
     kpis: PlanKpis
     min_locations: dict[str, tuple[int, bool, float]] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    simulated: pd.DataFrame | None = None
 
 
 def comparison_table(columns: Sequence[ScenarioColumn], *, target_grade1: float | None = None) -> pd.DataFrame:
@@ -63,6 +68,8 @@ def comparison_table(columns: Sequence[ScenarioColumn], *, target_grade1: float 
         add("resources", f"cars on duty, {shift}", COUNT, [_staffing(c, shift, "units") for c in columns])
     for shift in shifts:
         add("resources", f"deployment locations, {shift}", COUNT, [_staffing(c, shift, "locations") for c in columns])
+    if all(c.simulated is not None for c in columns):
+        _simulated_rows(add, columns)
     for grade in (1, 2):
         _grade_rows(add, columns, grade, shifts)
     add("Grade 1", "mean response time", MINUTES, [c.kpis.grade1.mean_response_min for c in columns])
@@ -76,6 +83,39 @@ def comparison_table(columns: Sequence[ScenarioColumn], *, target_grade1: float 
     add("solver", "gap", SHARE, [c.kpis.solver.gap for c in columns])
     add("solver", "seconds", COUNT, [c.kpis.solver.seconds for c in columns])
     return pd.DataFrame(rows)
+
+
+SIMULATED = "simulated attendance (call to arrival, busy cars)"
+#: The simulated figures, their labels and units.
+SIMULATED_FIGURES = (
+    ("grade1_within_target", "Grade 1 within target", SHARE),
+    ("grade1_mean_min", "Grade 1 mean attendance", MINUTES),
+    ("grade2_within_target", "Grade 2 within target", SHARE),
+    ("grade2_mean_min", "Grade 2 mean attendance", MINUTES),
+)
+
+
+def _simulated_rows(add, columns: Sequence[ScenarioColumn]) -> None:
+    """Per figure: the mean over replications, its 95 % interval, and the paired change from the first column."""
+    first = columns[0].simulated
+    for key, label, unit in SIMULATED_FIGURES:
+        add(SIMULATED, label, unit, [float(c.simulated[key].mean()) for c in columns])
+        add(SIMULATED, f"{label}, 95 % interval", TEXT, [_interval_text(c.simulated[key], unit) for c in columns])
+        changes = [""] + [_interval_text(c.simulated[key] - first[key], unit, signed=True) for c in columns[1:]]
+        add(SIMULATED, f"{label}, paired change vs first (95 %)", TEXT, changes)
+
+
+def _interval_text(values: pd.Series, unit: str, *, signed: bool = False) -> str:
+    """``62.9–63.3 %`` (or ``+1.2 pts (0.8–1.6)`` for a change) from per-replication values."""
+    finite = values.dropna().to_numpy(float)
+    if finite.size < 2:
+        return "–"
+    interval = replication_interval(finite)
+    scale, suffix = (100.0, " %" if not signed else " pts") if unit == SHARE else (1.0, " min")
+    low, mean, high = (scale * v for v in (interval.low, interval.mean, interval.high))
+    if signed:
+        return f"{mean:+.1f}{suffix} ({low:+.1f} to {high:+.1f})"
+    return f"{low:.1f}–{high:.1f}{suffix}"
 
 
 def _shifts(columns: Sequence[ScenarioColumn]) -> list[str]:

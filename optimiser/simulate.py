@@ -43,7 +43,7 @@ from optimiser.replications import Replay, replay_from_frame, run_replications
 from optimiser.scenario import Scenario, ShiftStaffing, load_scenario
 from optimiser.simulation_model import POSTS, SimulationModel, build_simulation_model
 from optimiser.simulation_report import simulation_markdown
-from optimiser.simulation_summary import simulation_summary
+from optimiser.simulation_summary import per_seed_figures, simulation_summary
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ class SimulateResult:
     summary: dict[str, Any]
     published: PublishedFigures | None
     seconds: float
+    per_seed: pd.DataFrame
 
 
 def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResult:
@@ -120,7 +121,7 @@ def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResu
         files = move_into_place(staging, out_dir, SIMULATION_FILES)
     seconds = time.perf_counter() - started
     log.info("simulated %d replications of %d days in %.1f s", request.replications, days, seconds)
-    return SimulateResult(files, summary, published, seconds)
+    return SimulateResult(files, summary, published, seconds, per_seed_figures(replications))
 
 
 def _plan_of(request: SimulateRequest, scratch: Path) -> WrittenPlan:

@@ -64,6 +64,29 @@ def grade_summary(incidents: pd.DataFrame, grade: int, seeds: list[int]) -> dict
     return summary
 
 
+#: The four headline figures, per replication (the columns of :func:`per_seed_figures`).
+HEADLINE = ("grade1_within_target", "grade1_mean_min", "grade2_within_target", "grade2_mean_min")
+
+
+def per_seed_figures(replications: list[Replication]) -> pd.DataFrame:
+    """Per replication: Grade 1 and 2 share within target and mean attendance (minutes); indexed by seed.
+
+    Two runs on the same seeds face the same incidents, so the difference of
+    these, seed by seed, is a paired comparison.
+    """
+    rows = []
+    for replication in replications:
+        frame = replication.incidents
+        row = {"seed": replication.seed}
+        for grade in (1, 2):
+            mine = frame[frame["grade"] == grade]
+            attended = mine[mine["attended"]]
+            row[f"grade{grade}_within_target"] = float(mine["within_target"].mean()) if len(mine) else np.nan
+            row[f"grade{grade}_mean_min"] = float(attended["response_s"].mean() / 60.0) if len(attended) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["seed", *HEADLINE]).set_index("seed")
+
+
 def simulation_summary(
     replications: list[Replication], *, seed: int, days: int, parameters: dict[str, Any]
 ) -> dict[str, Any]:

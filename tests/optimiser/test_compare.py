@@ -26,6 +26,7 @@ def compared(tmp_path_factory):
             variant_name="no Burton",
             target_grade1=0.9,
             sweep_points=3,
+            replications=0,  # simulated attendance is tested on the simulation scenario below
         )
         result = compare(request, root / "out")
     return result, root / "out"
@@ -126,3 +127,34 @@ def test_cli_rejects_a_target_outside_zero_one(tmp_path, capsys):
         main(["compare", SMALL, SMALL, "--target-grade1", "95", "--out", str(tmp_path)])
     assert caught.value.code == 2
     assert "is not a share in (0, 1]; for 95 % give 0.95" in capsys.readouterr().err
+
+
+SIM = "tests/data/scenarios/sim.toml"
+
+
+def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch):
+    """Both configurations are simulated on the same seeds; the table reports means, intervals and paired changes."""
+    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    argv = ["-q", "compare", SIM, "--set", "bases.Stafford.early.units=2", "--variant-name", "fewer cars"]
+    assert main([*argv, "--sweep-points", "0", "--replications", "3", "--days", "20", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "comparison.csv")
+    simulated = table[table["section"] == "simulated attendance (call to arrival, busy cars)"]
+    assert simulated["metric"].tolist()[:3] == [
+        "Grade 1 within target",
+        "Grade 1 within target, 95 % interval",
+        "Grade 1 within target, paired change vs first (95 %)",
+    ]
+    assert (
+        table.index[table["section"] == "simulated attendance (call to arrival, busy cars)"][0]
+        < table.index[table["section"] == "Grade 1"][0]
+    )  # simulated attendance comes before the static cover rows
+    first = json.loads((out / "sim" / "simulation" / "simulation.json").read_text())
+    variant = json.loads((out / "fewer-cars" / "simulation" / "simulation.json").read_text())
+    assert first["seed"] == variant["seed"] == 1 and first["replications"] == variant["replications"] == 3
+    mean_first = value(table, "Grade 1 within target", "sim")
+    assert mean_first == pytest.approx(first["grade1"]["within_target"]["mean"], abs=1e-6)
+    change = value(table, "Grade 1 within target, paired change vs first (95 %)", "fewer cars")
+    expected = 100 * (value(table, "Grade 1 within target", "fewer cars") - mean_first)
+    assert change.startswith(f"{expected:+.1f} pts (")
+    assert "paired replication by replication" in (out / "comparison.md").read_text()
