@@ -29,6 +29,7 @@ from optimiser.console import (
     print_evaluation,
     print_kpis,
     print_simulation,
+    print_simulations,
     print_validation,
 )
 from optimiser.evaluate import BAD_ROW_POLICIES, EvaluateRequest, evaluate
@@ -499,10 +500,15 @@ def _run_demo(args: argparse.Namespace) -> int:
     report = write_report(args.out, Path(args.out) / "report.html")
     console.print(f"plan written to {args.out}/ ({', '.join(f.name for f in result.files)})")
     console.print(f"map report: {report}")
-    request = SimulateRequest(target=args.out, replications=args.replications, days=args.days, seed=1)
-    simulated = simulate_plan(request, Path(args.out) / "simulation")
-    print_simulation(simulated.summary, simulated.published, console)
-    console.print(f"simulation written to {Path(args.out) / 'simulation'}/ (simulation.json, summary.md, incidents)")
+    runs = {}
+    for label, target, posts, folder in (
+        ("optimised plan", args.out, "plan", "simulation"),
+        ("cars parked at the hubs", str(DEMO_SCENARIO), "bases", "simulation-parked"),
+    ):
+        request = SimulateRequest(target=target, posts=posts, replications=args.replications, days=args.days, seed=1)
+        runs[label] = simulate_plan(request, Path(args.out) / folder)
+    print_simulations({label: run.summary for label, run in runs.items()}, runs["optimised plan"].published, console)
+    console.print(f"simulations written to {args.out}/simulation/ and {args.out}/simulation-parked/")
     return 0
 
 

@@ -188,6 +188,23 @@ def print_simulation(summary: dict, published: PublishedFigures | None, console:
     console.print(f"cars busy by shift: {busy}")
 
 
+def print_simulations(summaries: dict[str, dict], published: PublishedFigures | None, console: Console) -> None:
+    """Print several simulations of the same seeds side by side (e.g. a plan and its cars parked at the hubs)."""
+    first = next(iter(summaries.values()))
+    table = Table(
+        title=f"Simulated attendance, {first['parameters']['scenario']}: {first['replications']} replications of "
+        f"{first['days']} days on the same seeds (95 % interval)"
+    )
+    table.add_column("measure")
+    for label in summaries:
+        table.add_column(label, justify="right")
+    table.add_column(published.name if published else "published", justify="right")
+    rows = [headline_rows(summary, published) for summary in summaries.values()]
+    for k, row in enumerate(rows[0]):
+        table.add_row(row[0], *(r[k][1] for r in rows), row[2])
+    console.print(table)
+
+
 def print_calibration(result: CalibrationResult, console: Console) -> None:
     """Print the fitted values (flagging any on a bound) and the four figures beside the published ones."""
     table = Table(title=f"Calibration to {result.published.name} ({result.evaluations} simulations)")

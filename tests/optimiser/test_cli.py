@@ -145,10 +145,12 @@ def test_demo_prints_validation_and_matrix_summary(capsys, tmp_path, monkeypatch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "demo"]  # the matrix cache and --out only
     assert {"plan.gpkg", "kpis.json", "report.html", "simulation"} <= {p.name for p in (tmp_path / "demo").iterdir()}
     assert (tmp_path / "demo" / "simulation" / "simulation.json").is_file()
+    assert (tmp_path / "demo" / "simulation-parked" / "simulation.json").is_file()
     out = capsys.readouterr().out
     assert "held-out" in out and "Short trips" in out and "≤60 min" in out
     assert "2018 hubs" in out and "2022 LPT bases" in out
     assert "Simulated attendance, hubs-2018" in out and "Grade 1 within 15 min" in out
+    assert "cars parked at the hubs" in out and "optimised plan" in out
 
 
 @pytest.mark.parametrize("command", [["demo"], ["network", "validate"], ["network", "save"], ["matrix"]])
