@@ -16,9 +16,10 @@ so the objective is a deterministic function of the parameters.
 Day-to-day swing (``daily_cv``) is not fitted: it is the assumed 0.2 of the
 scenario (with four figures, four parameters is the most that can be fitted).
 
-**The search**: the Grade 1 reserve is a whole number, so each value in its
-range gets a Nelder-Mead search over the three others (scaled to the unit
-cube, clipped to the bounds), and the best is refined. The fit is **not
+**The search**: Nelder-Mead over the four parameters scaled to the unit cube
+(clipped to the bounds), from the middle of the box with half the budget,
+then restarted from the best point with the rest (a restart rebuilds the
+simplex, which keeps the search from collapsing early). The fit is **not
 unique**: cars, time on scene and volume trade off almost one for one, and
 Grade 2 sits near saturation, where one car per shift moves its share by
 many points. The result says which parameters sit on a bound.
@@ -72,7 +73,6 @@ class FittedParameter:
     name: str
     low: float
     high: float
-    whole: bool
     reason: str
 
 
@@ -82,29 +82,26 @@ FITTED = (
         "cars_available_share",
         0.6,
         1.0,
-        False,
         "share of the rostered cars free for response work (the rest are abstracted: training, court, "
         "vehicles off the road); it cannot exceed the roster",
     ),
     FittedParameter(
-        "grade1_reserve",
-        0,
-        4,
-        True,
-        "free cars a base area keeps back for Grade 1 (Grade 2 waits rather than take them); a few at most",
+        "grade1_reserve_share",
+        0.0,
+        0.5,
+        "share of a base area's cars kept free for Grade 1 (Grade 2 waits rather than take them): a share, not a "
+        "count, so it carries from three hubs to ten bases; at most half",
     ),
     FittedParameter(
         "call_handling_grade1_median_s",
         60.0,
         600.0,
-        False,
         "Grade 1 call to ready-for-dispatch (answer, grade, find the job), median: one to ten minutes",
     ),
     FittedParameter(
         "call_handling_grade1_log_sd",
         0.3,
         2.2,
-        False,
         "tail of Grade 1 call handling before dispatch (log-normal spread around the median). The published mean "
         "(19 min 45 s) sits far above what 64 % within 15 minutes implies for a light-tailed delay, so a minority "
         "of Grade 1 calls must wait long before a car is sent (re-grading, call-backs, waiting for a unit type); "
@@ -228,8 +225,7 @@ def _published_figures(published: PublishedFigures) -> dict[str, float]:
 
 
 def _typed(values: dict[str, float]) -> dict[str, Any]:
-    whole = {p.name for p in FITTED if p.whole}
-    return {k: int(round(v)) if k in whole else float(v) for k, v in values.items()}
+    return {k: float(v) for k, v in values.items()}
 
 
 def _short(values: dict[str, float]) -> str:
@@ -238,31 +234,19 @@ def _short(values: dict[str, float]) -> str:
 
 def fit(objective: Objective, *, max_evaluations: int) -> tuple[dict[str, float], float]:
     """Search the parameters (see the module docstring); returns the best values and objective seen."""
-    continuous = [p for p in FITTED if not p.whole]
-    whole = next(p for p in FITTED if p.whole)
-    per_value = max(4, max_evaluations // (int(whole.high - whole.low) + 2))
 
-    def search(level: int, start: np.ndarray, budget: int) -> None:
-        def scaled(x: np.ndarray) -> float:
-            x = np.clip(x, 0.0, 1.0)
-            values = {p.name: p.low + float(v) * (p.high - p.low) for p, v in zip(continuous, x, strict=True)}
-            return objective({**values, whole.name: float(level)})
+    def scaled(x: np.ndarray) -> float:
+        x = np.clip(x, 0.0, 1.0)
+        return objective({p.name: p.low + float(v) * (p.high - p.low) for p, v in zip(FITTED, x, strict=True)})
 
-        minimize(
-            scaled,
-            start,
-            method="Nelder-Mead",
-            options={"maxfev": budget, "xatol": 0.01, "fatol": 0.05, "initial_simplex": _simplex(start)},
-        )
+    def search(start: np.ndarray, budget: int) -> None:
+        options = {"maxfev": budget, "xatol": 0.01, "fatol": 0.05, "initial_simplex": _simplex(start)}
+        minimize(scaled, start, method="Nelder-Mead", options=options)
 
-    middle = np.full(len(continuous), 0.5)
-    for level in range(int(whole.low), int(whole.high) + 1):
-        search(level, middle, per_value)
-    best_values = objective.best[1]
-    refine = max(max_evaluations - objective.evaluations, 0)
-    if refine:
-        start = np.array([(best_values[p.name] - p.low) / (p.high - p.low) for p in continuous])
-        search(int(best_values[whole.name]), start, refine)
+    search(np.full(len(FITTED), 0.5), max_evaluations // 2)
+    best = objective.best[1]
+    start = np.array([(best[p.name] - p.low) / (p.high - p.low) for p in FITTED])
+    search(start, max(max_evaluations - objective.evaluations, len(FITTED) + 1))
     return objective.best[1], objective.best[0]
 
 
@@ -342,7 +326,7 @@ def _provenance(
         "evaluations": evaluations,
         "seeds": [request.seed, request.seed + request.replications - 1],
         "days": request.days,
-        "method": "Nelder-Mead per Grade 1 reserve value on common random numbers (hubplan calibrate)",
+        "method": "Nelder-Mead with one restart, on common random numbers (hubplan calibrate)",
         "note": "fitted to the four force-level 2018 figures only; the fit is not unique (cars, time on scene and "
         "volume trade off), and the hubs are not fitted separately",
         "values": json.loads(json.dumps(values)),

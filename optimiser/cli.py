@@ -403,7 +403,7 @@ def _add_calibrate(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser(
         "calibrate",
         help="fit four simulation parameters to a force's published attendance figures",
-        description="Optimise the scenario, then fit cars_available_share, grade1_reserve, "
+        description="Optimise the scenario, then fit cars_available_share, grade1_reserve_share, "
         "call_handling_grade1_median_s and "
         "call_handling_grade1_log_sd (each within declared plausible bounds) so that the simulated Grade 1 and 2 "
         "within-target shares and mean attendance come closest to the published force-level figures. Writes the "

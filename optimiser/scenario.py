@@ -138,7 +138,7 @@ class SimulationSpec:
     custody_log_sd: float = 0.5
     daily_cv: float = 0.0
     cars_available_share: float = 1.0
-    grade1_reserve: int = 0
+    grade1_reserve_share: float = 0.0
     dispatch_scope: str = "force"
     divert_for_grade1: bool = True
     mobilisation_moving_s: float = 30.0
@@ -354,10 +354,10 @@ def _check_simulation(spec: SimulationSpec, problems: list[str]) -> None:
     positive = ("call_handling_grade1_median_s", "call_handling_grade2_median_s", "on_scene_grade1_mean_min")
     positive += ("on_scene_grade2_mean_min", "custody_mean_min", "cars_available_share")
     at_least_zero = ("call_handling_grade1_log_sd", "call_handling_grade2_log_sd", "on_scene_log_sd")
-    at_least_zero += ("custody_log_sd", "daily_cv", "grade1_reserve", "mobilisation_moving_s", "grade3_per_year")
+    at_least_zero += ("custody_log_sd", "daily_cv", "mobilisation_moving_s", "grade3_per_year")
     problems += [f"[simulation] {k} = {getattr(spec, k)}: must be > 0" for k in positive if not getattr(spec, k) > 0]
     problems += [f"[simulation] {k} = {getattr(spec, k)}: must be >= 0" for k in at_least_zero if getattr(spec, k) < 0]
-    for key in ("arrest_share_grade1", "arrest_share_grade2"):
+    for key in ("arrest_share_grade1", "arrest_share_grade2", "grade1_reserve_share"):
         if not 0 <= getattr(spec, key) <= 1:
             problems.append(f"[simulation] {key} = {getattr(spec, key)}: must be a share in [0, 1]")
     if spec.cars_available_share > 1.5:

@@ -13,6 +13,9 @@
   authority go to the nearest base.
 * **Custody**: an arrest is taken to the nearest base (assumed: every hub or
   base has a custody suite or one close by).
+* **Grade 1 reserve**: each base area keeps ``grade1_reserve_share`` of its
+  cars on duty (the mean over shifts, rounded) free for Grade 1: a Grade 2 is
+  not given a car that would leave fewer.
 * **Cars on duty** per base and shift are the plan's units times
   ``cars_available_share`` (rounded so that the force total is the rounded
   product, largest remainders first). With ``posts="plan"`` one car waits at
@@ -203,6 +206,7 @@ def model_from_geometry(geometry: SimulationGeometry, spec: SimulationSpec, *, p
         raise ValueError(f"posts must be one of {POSTS}, got {posts!r}")
     plan, response = geometry.plan, geometry.plan.response
     shift_names = tuple(s.name for s in response.shifts)
+    shifts = _shifts(plan, geometry.nodes, geometry.node_places, spec, posts, shift_names)
     places = Places(
         travel_s=geometry.travel_s,
         area=geometry.area,
@@ -212,9 +216,9 @@ def model_from_geometry(geometry: SimulationGeometry, spec: SimulationSpec, *, p
     model = SimulationModel(
         places=places,
         incident_params=_incident_params(spec, geometry.demand, response.shift_of_hour(), shift_names),
-        shifts=_shifts(plan, geometry.nodes, geometry.node_places, spec, posts, shift_names),
+        shifts=shifts,
         shift_names=shift_names,
-        policy=_policy(spec, response.mobilisation_s),
+        policy=_policy(spec, response.mobilisation_s, shifts, len(plan.bases)),
         base_names=tuple(str(b) for b in plan.bases["name"]),
         place_local_authority=geometry.local_authority,
         targets_s={1: response.target_s(1), 2: response.target_s(2)},
@@ -404,10 +408,22 @@ def _median_s(mean_min: float, log_sd: float) -> float:
     return 60.0 * mean_min / float(np.exp(log_sd**2 / 2.0))
 
 
-def _policy(spec: SimulationSpec, mobilisation_s: float) -> DispatchPolicy:
+def grade1_reserve(share: float, shifts: tuple[Shift, ...], n_bases: int) -> tuple[int, ...]:
+    """Free cars each base area keeps for Grade 1: ``share`` of its cars on duty (mean over shifts), rounded.
+
+    A share, not a count, so that it means the same for three hubs and for ten bases.
+    """
+    cars = np.zeros(n_bases)
+    for shift in shifts:
+        for _, base in shift.cars:
+            cars[base] += 1.0 / len(shifts)
+    return tuple(int(r) for r in np.rint(share * cars))
+
+
+def _policy(spec: SimulationSpec, mobilisation_s: float, shifts: tuple[Shift, ...], n_bases: int) -> DispatchPolicy:
     return DispatchPolicy(
         scope=spec.dispatch_scope,
-        grade1_reserve=int(spec.grade1_reserve),
+        grade1_reserve=grade1_reserve(spec.grade1_reserve_share, shifts, n_bases),
         divert_for_grade1=spec.divert_for_grade1,
         mobilisation_parked_s=mobilisation_s,
         mobilisation_moving_s=spec.mobilisation_moving_s,

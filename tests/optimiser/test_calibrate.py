@@ -50,8 +50,8 @@ def test_calibrated_scenario_records_values_bounds_and_fit(tmp_path, capsys):
 def test_bound_flags():
     inside = {p.name: (p.low + p.high) / 2 for p in FITTED}
     assert on_bounds(inside) == []
-    assert on_bounds({**inside, "call_handling_grade1_median_s": 600.0, "grade1_reserve": 0}) == [
-        "grade1_reserve",
+    assert on_bounds({**inside, "call_handling_grade1_median_s": 600.0, "grade1_reserve_share": 0.0}) == [
+        "grade1_reserve_share",
         "call_handling_grade1_median_s",
     ]
 
@@ -82,14 +82,14 @@ def test_a_calibration_is_carried_to_another_scenario(tmp_path, capsys):
         SIM.read_text().replace(
             "[[bases]]",
             '[calibration]\npublished = "x.toml"\nvalues = { cars_available_share = '
-            "0.7, grade1_reserve = 2 }\n\n[[bases]]",
+            "0.7, grade1_reserve_share = 0.25 }\n\n[[bases]]",
             1,
         )
     )
     out = tmp_path / "carried.toml"
     assert main(["calibrate", str(SIM), "--apply-from", str(calibrated), "--out", str(out)]) == 0
     scenario = load_scenario(out)
-    assert (scenario.simulation.cars_available_share, scenario.simulation.grade1_reserve) == (0.7, 2)
+    assert (scenario.simulation.cars_available_share, scenario.simulation.grade1_reserve_share) == (0.7, 0.25)
     assert scenario.simulation.daily_cv == load_scenario(SIM).simulation.daily_cv  # the rest is the target's own
     assert scenario.calibration["carried_from"] == "calibrated.toml"
     assert main(["calibrate", str(SIM), "--apply-from", str(SIM), "--out", str(out)]) == 2

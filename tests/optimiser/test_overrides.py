@@ -27,8 +27,9 @@ def test_set_changes_only_the_named_staffing(hubs):
     assert notes == []
     before, after = bases_by_name(hubs), bases_by_name(variant)
     assert after["Burton"].shifts["night"] == ShiftStaffing(units=8, locations=8)
-    assert replace(after["Burton"], shifts={**after["Burton"].shifts, "night": before["Burton"].shifts["night"]}) == (
-        before["Burton"]
+    assert (
+        replace(after["Burton"], shifts={**after["Burton"].shifts, "night": before["Burton"].shifts["night"]})
+        == (before["Burton"])
     )
     for name in ("Hanley", "Cannock"):
         assert after[name] == before[name]

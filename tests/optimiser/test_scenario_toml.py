@@ -32,12 +32,12 @@ shifts.early = { units = 3, locations = 1 }
 
 def test_tables_are_replaced_and_the_rest_kept():
     tables = {
-        "simulation": {"daily_cv": 0.2, "grade1_reserve": 2},
+        "simulation": {"daily_cv": 0.2, "grade1_reserve_share": 0.2},
         "calibration": {"fitted": ["a", "b"], "x": {"y": [1.0, 2.0]}},
     }
     text = replace_tables(TEXT, tables)
     data = tomllib.loads(text)
-    assert data["simulation"] == {"daily_cv": 0.2, "grade1_reserve": 2}
+    assert data["simulation"] == {"daily_cv": 0.2, "grade1_reserve_share": 0.2}
     assert data["calibration"] == {"fitted": ["a", "b"], "x": {"y": [1.0, 2.0]}}
     assert data["bases"][0]["name"] == "Hanley" and data["name"] == "x"
     assert "# a scenario" in text and "# the bases\n[[bases]]" in text and "old" not in text

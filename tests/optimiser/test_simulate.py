@@ -187,3 +187,12 @@ def test_declared_base_areas_are_used_and_bad_ones_refused(tmp_path, capsys):
     assert main(["simulate", str(scenario), "--posts", "bases", "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err
     assert "unknown local authority 'Staffs Moorlands'; valid: Cannock Chase, East Staffordshire" in err
+
+
+def test_grade1_reserve_is_a_share_of_each_areas_cars():
+    from models.simulation import Shift
+    from optimiser.simulation_model import grade1_reserve
+
+    shifts = (Shift(7, 15, ((0, 0),) * 12 + ((5, 1),) * 4), Shift(15, 7, ((0, 0),) * 10 + ((5, 1),) * 4))
+    assert grade1_reserve(0.25, shifts, 3) == (3, 1, 0)  # 11 and 4 cars on average: 2.75 -> 3, 1.0 -> 1, none
+    assert grade1_reserve(0.0, shifts, 3) == (0, 0, 0)
