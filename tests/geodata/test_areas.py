@@ -9,26 +9,15 @@ from shapely.geometry import Point
 
 from geodata.areas import lsoa_response_times, main_roads, reachable_areas
 from geodata.network import RoadNetwork
+from tests.geodata.networks import network_on_a_line
 
 BNG = "EPSG:27700"
 
 
 def line_network(road_class: tuple[str, ...] = ("local",) * 4) -> RoadNetwork:
     """Five nodes 1 km apart on a line, 60 s per edge both ways: 0 - 1 - 2 - 3 - 4."""
-    source = np.array([0, 1, 2, 3, 1, 2, 3, 4])
-    target = np.array([1, 2, 3, 4, 0, 1, 2, 3])
-    return RoadNetwork(
-        node_id=np.arange(5, dtype=np.int64),
-        x_m=1000.0 * np.arange(5) + 390_000.0,
-        y_m=np.full(5, 320_000.0),
-        edge_source=source,
-        edge_target=target,
-        length_m=np.full(8, 1000.0),
-        travel_time_s=np.full(8, 60.0),
-        road_class=np.array(list(road_class) * 2, dtype=object),
-        crs=BNG,
-        name="line",
-    )
+    source, target = [0, 1, 2, 3, 1, 2, 3, 4], [1, 2, 3, 4, 0, 1, 2, 3]
+    return network_on_a_line(source, target, [60.0] * 8, road_class=list(road_class) * 2, name="line")
 
 
 def points(rows: list[dict]) -> gpd.GeoDataFrame:

@@ -9,25 +9,12 @@ import pytest
 from geodata.errors import InputDataError
 from geodata.network import RoadNetwork
 from geodata.travel_table import UNREACHABLE_S, cached_node_travel_table, node_travel_table
+from tests.geodata.networks import network_on_a_line
 
 
 def five_nodes() -> RoadNetwork:
     """0 -60s- 1 -60s- 2 -60s- 3 both ways, and a one-way 3 -> 4 (90 s): nothing leaves 4."""
-    source = np.array([0, 1, 1, 2, 2, 3, 3])
-    target = np.array([1, 0, 2, 1, 3, 2, 4])
-    seconds = np.array([60.0, 60.0, 60.0, 60.0, 60.0, 60.0, 90.0])
-    return RoadNetwork(
-        node_id=np.arange(5, dtype=np.int64),
-        x_m=1000.0 * np.arange(5) + 390_000.0,
-        y_m=np.full(5, 320_000.0),
-        edge_source=source,
-        edge_target=target,
-        length_m=np.full(7, 1000.0),
-        travel_time_s=seconds,
-        road_class=np.array(["local"] * 7, dtype=object),
-        crs="EPSG:27700",
-        name="five",
-    )
+    return network_on_a_line([0, 1, 1, 2, 2, 3, 3], [1, 0, 2, 1, 3, 2, 4], [60.0] * 6 + [90.0], name="five")
 
 
 def test_known_answers_and_unreachable_pairs():
