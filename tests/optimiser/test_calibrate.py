@@ -13,6 +13,7 @@ from optimiser.calibrate import FITTED, TOLERANCES, on_bounds
 from optimiser.cli import main
 from optimiser.published import read_published
 from optimiser.scenario import load_scenario
+from tests.optimiser.plans import shared_cache
 
 SIM = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "sim.toml"
 PUBLISHED = Path(__file__).resolve().parents[2] / "scenarios" / "published" / "staffordshire-2018.toml"
@@ -20,7 +21,7 @@ PUBLISHED = Path(__file__).resolve().parents[2] / "scenarios" / "published" / "s
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "matrix-cache"))
+    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(shared_cache(tmp_path_factory)))
 
 
 def test_calibrated_scenario_records_values_bounds_and_fit(tmp_path, capsys):

@@ -18,23 +18,19 @@ from models.kpis import PlanKpis
 from optimiser.cli import main
 from optimiser.plan_input import read_plan
 from optimiser.plan_settings import PLAN_FORMAT_VERSION
+from tests.optimiser.plans import optimised_plan, shared_cache
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "small.toml"
 
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "matrix-cache"))
+    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(shared_cache(tmp_path_factory)))
 
 
 @pytest.fixture(scope="module")
 def small_plan(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("plan")
-    cache = tmp_path_factory.getbasetemp() / "matrix-cache"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HUBPLAN_CACHE_DIR", str(cache))
-        assert main(["-q", "optimise", str(SMALL), "--out", str(out), "--workers", "1"]) == 0
-    return out
+    return optimised_plan(tmp_path_factory, SMALL, "plan")
 
 
 def test_optimise_writes_the_three_files(small_plan):

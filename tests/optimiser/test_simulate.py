@@ -14,28 +14,24 @@ from optimiser.cli import main
 from optimiser.plan_input import read_plan
 from optimiser.replications import run_replications
 from optimiser.simulation_model import _cars_available, model_from_geometry, simulation_geometry
+from tests.optimiser.plans import optimised_plan, shared_cache
 
 SIM = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "sim.toml"
 
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "matrix-cache"))
+    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(shared_cache(tmp_path_factory)))
 
 
 @pytest.fixture(scope="module")
 def sim_plan(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sim-plan")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "matrix-cache"))
-        assert main(["-q", "optimise", str(SIM), "--out", str(out), "--workers", "1"]) == 0
-    return out
+    return optimised_plan(tmp_path_factory, SIM, "sim-plan")
 
 
 @pytest.fixture(scope="module")
 def geometry(sim_plan, tmp_path_factory):
-    cache = tmp_path_factory.getbasetemp() / "matrix-cache"
-    return simulation_geometry(read_plan(sim_plan, demand=True), cache_dir=cache)
+    return simulation_geometry(read_plan(sim_plan, demand=True), cache_dir=shared_cache(tmp_path_factory))
 
 
 def test_cars_follow_the_plan_and_its_staffing(geometry):
