@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from geodata.errors import InputDataError
+from models.bands import DEFAULT_BANDS
 
 SHIFT_NAMES = ("early", "late", "night")
 OBJECTIVES = ("ranked", "weighted")
@@ -95,15 +96,27 @@ class ResponseSpec:
     job_time_grade2_min: float = 60.0
 
 
+#: How the Grade 1 term scores a response: by band (chance to meet the target) or by the target alone.
+GRADE1_SCORING = ("bands", "target")
+
+
 @dataclass(frozen=True)
 class SolverSpec:
     """Objective and solver settings (see :class:`models.instance.CoverageParams`).
 
     ``busy_fraction = "auto"`` turns on expected cover (MEXCLP) with each shift's
     busy fraction estimated from its workload (see :mod:`optimiser.kpis`).
+
+    ``grade1_scoring = "bands"`` (the default) scores Grade 1 by the chance
+    that a response meets the target after call handling, in
+    ``grade1_bands`` bands of response time (:mod:`models.bands`; the call
+    handling is the ``[simulation]`` section's), so a nearer car always scores
+    more; ``"target"`` counts cover within the target alone.
     """
 
     objective: str = "ranked"
+    grade1_scoring: str = "bands"
+    grade1_bands: int = DEFAULT_BANDS
     grade1_weight: float = 1.0
     grade2_weight: float = 1.0
     backup_weight: float = 0.0
@@ -339,6 +352,17 @@ def _check_solver(solver: SolverSpec, problems: list[str]) -> None:
         problems.append(f'[solver] busy_fraction = {solver.busy_fraction!r}: give a number in [0, 1) or "auto"')
     if solver.solver not in SOLVERS:
         problems.append(f"[solver] solver = {solver.solver!r}: valid choices: {', '.join(SOLVERS)}")
+    if solver.grade1_scoring not in GRADE1_SCORING:
+        problems.append(
+            f"[solver] grade1_scoring = {solver.grade1_scoring!r}: valid choices: {', '.join(GRADE1_SCORING)}"
+        )
+    if not (isinstance(solver.grade1_bands, int) and 1 <= solver.grade1_bands <= 30):
+        problems.append(f"[solver] grade1_bands = {solver.grade1_bands!r}: give a whole number from 1 to 30")
+    if solver.grade1_scoring == "bands" and solver.equity_floor_share:
+        problems.append(
+            '[solver] equity_floor_share needs grade1_scoring = "target" (a floor is a share of Grade 1 demand '
+            "within target; the banded score is not one)"
+        )
 
 
 def _check_response(response: ResponseSpec, network: NetworkSpec, problems: list[str]) -> None:

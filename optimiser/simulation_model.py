@@ -53,6 +53,8 @@ from optimiser.scenario import SimulationSpec
 log = logging.getLogger(__name__)
 
 POSTS = ("plan", "bases")
+#: Per shift, every car's ``(post place, base index)``.
+CarPosts = tuple[tuple[tuple[int, int], ...], ...]
 #: Local authority of places outside every local authority (posts beyond the boundary).
 OUTSIDE = "outside the force area"
 
@@ -80,7 +82,8 @@ class SimulationModel:
     targets_s
         Response target of Grade 1 and 2, seconds from the call.
     posts
-        ``"plan"`` (cars at the plan's deployment locations) or ``"bases"`` (parked at their bases).
+        ``"plan"`` (cars at the plan's deployment locations), ``"bases"`` (parked at
+        their bases) or ``"deployment"`` (cars posted as given to :func:`model_from_geometry`).
     demand_place_xy
         ``place, x_m, y_m`` of every place that is a demand node (where replayed incidents are placed).
     """
@@ -145,6 +148,9 @@ class SimulationGeometry:
         Base area and local authority of each place.
     custody_place
         Custody suite (nearest base) of each place.
+    site_places
+        Place of each extra site given to :func:`simulation_geometry` (candidate
+        sites a search may post cars at); empty when none were given.
     """
 
     plan: WrittenPlan
@@ -155,14 +161,39 @@ class SimulationGeometry:
     area: np.ndarray
     local_authority: np.ndarray
     custody_place: np.ndarray
+    site_places: np.ndarray
+
+    @property
+    def base_places(self) -> np.ndarray:
+        """Place of each base, in the plan's base order."""
+        return self.node_places[self.nodes["kind"].to_numpy() == "base"]
 
 
-def simulation_geometry(plan: WrittenPlan, *, cache_dir: Path | None = None, workers: int = 1) -> SimulationGeometry:
-    """Places, travel table, demand weights, base areas and custody suites of a plan read with ``demand=True``."""
+def simulation_geometry(
+    plan: WrittenPlan,
+    *,
+    cache_dir: Path | None = None,
+    workers: int = 1,
+    extra_sites_xy: np.ndarray | None = None,
+) -> SimulationGeometry:
+    """Places, travel table, demand weights, base areas and custody suites of a plan read with ``demand=True``.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    cache_dir
+        Where the travel table is cached (``None``: no cache).
+    workers
+        Processes for the travel table.
+    extra_sites_xy
+        ``(k, 2)`` easting and northing of further sites cars may be posted at
+        (all candidate sites, for a search); they become places too.
+    """
     if plan.demand is None:
         raise ValueError("the simulation needs a plan read with read_plan(..., demand=True)")
     network = load_plan_network(plan).with_speed_factor(plan.response.speed_factor)
-    nodes = _node_table(plan)
+    nodes = _node_table(plan, extra_sites_xy)
     node_places, unique_nodes = _places_of(network, nodes)
     travel = cached_node_travel_table(network, unique_nodes, cache_dir=cache_dir, workers=workers)
     base_place = node_places[nodes["kind"].to_numpy() == "base"]
@@ -170,7 +201,8 @@ def simulation_geometry(plan: WrittenPlan, *, cache_dir: Path | None = None, wor
     declared = {la: base for base, las in plan.settings.base_areas.items() for la in las}
     area, local_authority = _areas(travel, base_place, demand, nodes, node_places, declared)
     custody = base_place[np.argmin(travel[:, base_place], axis=1)]
-    return SimulationGeometry(plan, nodes, node_places, travel, demand, area, local_authority, custody)
+    site_places = node_places[nodes["kind"].to_numpy() == "site"]
+    return SimulationGeometry(plan, nodes, node_places, travel, demand, area, local_authority, custody, site_places)
 
 
 def build_simulation_model(
@@ -200,13 +232,35 @@ def build_simulation_model(
     return model_from_geometry(geometry, spec or plan.settings.simulation, posts=posts)
 
 
-def model_from_geometry(geometry: SimulationGeometry, spec: SimulationSpec, *, posts: str = "plan") -> SimulationModel:
-    """The model of ``geometry`` under the assumptions ``spec`` (cheap: nothing is routed)."""
-    if posts not in POSTS:
-        raise ValueError(f"posts must be one of {POSTS}, got {posts!r}")
+def model_from_geometry(
+    geometry: SimulationGeometry, spec: SimulationSpec, *, posts: str = "plan", cars: CarPosts | None = None
+) -> SimulationModel:
+    """The model of ``geometry`` under the assumptions ``spec`` (cheap: nothing is routed).
+
+    Parameters
+    ----------
+    geometry
+        Places, travel, demand.
+    spec
+        Simulation assumptions.
+    posts
+        ``"plan"`` or ``"bases"`` (see the module docstring); ignored when ``cars`` is given.
+    cars
+        Per shift, every car's ``(post place, base index)``: a deployment other
+        than the plan's (from a search, or a random one); ``posts`` is then
+        ``"deployment"``. Use :func:`available_cars` for the counts.
+    """
     plan, response = geometry.plan, geometry.plan.response
     shift_names = tuple(s.name for s in response.shifts)
-    shifts = _shifts(plan, geometry.nodes, geometry.node_places, spec, posts, shift_names)
+    if cars is None:
+        if posts not in POSTS:
+            raise ValueError(f"posts must be one of {POSTS}, got {posts!r}")
+        shifts = _shifts(plan, geometry.nodes, geometry.node_places, spec, posts, shift_names)
+    else:
+        if len(cars) != len(response.shifts):
+            raise ValueError(f"cars: one tuple per shift ({len(response.shifts)}), got {len(cars)}")
+        shifts = tuple(Shift(s.start_hour, s.end_hour, tuple(c)) for s, c in zip(response.shifts, cars, strict=True))
+        posts = "deployment"
     places = Places(
         travel_s=geometry.travel_s,
         area=geometry.area,
@@ -242,8 +296,19 @@ def _demand_place_xy(geometry: SimulationGeometry) -> np.ndarray:
     return np.column_stack([places, xy])
 
 
-def _node_table(plan: WrittenPlan) -> pd.DataFrame:
-    """One row per demand node, base and (location, shift): kind, key, shift, base, easting, northing, la_name."""
+def available_cars(geometry: SimulationGeometry, spec: SimulationSpec) -> np.ndarray:
+    """Cars on duty per shift and base, ``(n_shifts, n_bases)``: the plan's units times ``cars_available_share``."""
+    plan = geometry.plan
+    return np.array(
+        [
+            _cars_available(np.array([int(u) for u in plan.bases[f"{shift.name}_units"]]), spec.cars_available_share)
+            for shift in plan.response.shifts
+        ]
+    )
+
+
+def _node_table(plan: WrittenPlan, extra_sites_xy: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per demand node, base, (location, shift) and extra site: kind, key, shift, base, x_m, y_m, la_name."""
     demand = plan.demand.drop_duplicates("node_id")
     frames = [
         pd.DataFrame(
@@ -283,6 +348,22 @@ def _node_table(plan: WrittenPlan) -> pd.DataFrame:
             }
         ),
     ]
+    if extra_sites_xy is not None and len(extra_sites_xy):
+        xy = np.asarray(extra_sites_xy, dtype=float)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "kind": "site",
+                    "key": [str(k) for k in range(len(xy))],
+                    "shift": "",
+                    "base": "",
+                    "rank": 0.0,
+                    "x_m": xy[:, 0],
+                    "y_m": xy[:, 1],
+                    "la_name": "",
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 

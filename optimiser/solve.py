@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
+from models.bands import PreTravelDelay, ResponseBands, banded_instance, grade1_bands
 from models.coverage import solve_double_standard
+from models.evaluate import evaluate_plan, grade1_term, score_plan
 from models.instance import CoverageInstance, CoverageParams
 from models.plan import Plan
 from optimiser.prepare import PreparedScenario
@@ -86,7 +88,7 @@ def solve_scenario(prepared: PreparedScenario, *, on_shift: Callable[[str], None
         if on_shift is not None:
             on_shift(shift)
         instance = shift_instance(prepared, shift)
-        plan = solve_double_standard(instance, coverage_params(prepared, instance, shift))
+        plan = solve_shift(prepared, instance, coverage_params(prepared, instance, shift))
         report = plan.report
         if report is not None:
             log.info(
@@ -98,11 +100,45 @@ def solve_scenario(prepared: PreparedScenario, *, on_shift: Callable[[str], None
                 100 * report.gap,
                 report.seconds,
             )
-        results.append(_with_response(shift, instance, plan))
+        results.append(shift_result(shift, instance, plan))
     return results
 
 
-def _with_response(shift: str, instance: CoverageInstance, plan: Plan) -> ShiftResult:
+def scenario_bands(prepared: PreparedScenario) -> ResponseBands | None:
+    """The Grade 1 response bands of the scenario (``None`` with ``grade1_scoring = "target"``).
+
+    The pre-travel delay is the simulation's Grade 1 call handling, so the
+    optimiser and the simulation share one assumption.
+    """
+    solver = prepared.scenario.solver
+    if solver.grade1_scoring != "bands":
+        return None
+    simulation = prepared.scenario.simulation
+    delay = PreTravelDelay(simulation.call_handling_grade1_median_s, simulation.call_handling_grade1_log_sd)
+    response = prepared.response
+    return grade1_bands(response.target_grade1_s, response.mobilisation_s, delay, n_bands=solver.grade1_bands)
+
+
+def solve_shift(prepared: PreparedScenario, instance: CoverageInstance, params: CoverageParams) -> Plan:
+    """Solve one shift with the scenario's Grade 1 scoring; the plan's cover is that of ``instance``.
+
+    With bands the solver sees :func:`models.bands.banded_instance`; the
+    plan's coverage and objective values are then recomputed on ``instance``
+    (cover within target), and ``grade1_bands`` adds the banded score.
+    """
+    bands = scenario_bands(prepared)
+    if bands is None:
+        return solve_double_standard(instance, params)
+    banded = solve_double_standard(banded_instance(instance, bands), params)
+    sites = list(banded.sites)
+    coverage = evaluate_plan(instance, sites)
+    values = dict(score_plan(instance, sites, list(banded.site_bases), params, coverage=coverage))
+    values["grade1_bands"] = float(grade1_term(banded.coverage, params))
+    return Plan(banded.sites, banded.site_bases, coverage, values, banded.report)
+
+
+def shift_result(shift: str, instance: CoverageInstance, plan: Plan) -> ShiftResult:
+    """The shift's result: the plan and, per demand node, its fastest open site and response time."""
     sites = np.asarray(plan.sites, dtype=np.int64)
     open_response = scipy.sparse.hstack(
         [instance.candidate_response_s[:, sites], instance.base_response_s], format="csr"
