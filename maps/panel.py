@@ -41,9 +41,15 @@ def kpi_panel_html(kpis: PlanKpis, *, chart_svg: str = "") -> str:
     """The whole KPI panel: headline, by shift, by base, by local authority, solver, assumptions, chart."""
     grade1, grade2 = kpis.grade1, kpis.grade2
     title = f"hubplan plan: {escape(kpis.scenario)}"
-    sections = [
-        f'<div class="hubplan-title">{title} <span class="hubplan-badge">modelled</span></div>',
-        _section("Coverage", _headline(grade1, grade2), open_=True),
+    sections = [f'<div class="hubplan-title">{title} <span class="hubplan-badge">modelled</span></div>']
+    if kpis.simulated is not None:
+        sections.append(_section("Simulated attendance", simulated_html(kpis.simulated), open_=True))
+    sections += [
+        _section(
+            "Coverage (travel time; an upper bound)" if kpis.simulated is not None else "Coverage",
+            _headline(grade1, grade2),
+            open_=True,
+        ),
         _section("By shift", _by_shift(grade1, grade2, kpis.busy_fraction_by_shift), open_=True),
         _section("By base", _by_group(grade1, grade2, "base", "Base"), open_=False),
         _section("By local authority", _by_group(grade1, grade2, "local_authority", "Local authority"), open_=False),
@@ -56,6 +62,36 @@ def kpi_panel_html(kpis: PlanKpis, *, chart_svg: str = "") -> str:
         )
     sections.append(f'<p class="hubplan-note">{MODELLED_NOTE}</p>')
     return "".join(sections)
+
+
+def simulated_html(simulated: Mapping[str, object]) -> str:
+    """Simulated attendance from the call, per grade, with 95 % intervals, and by base area (Grade 1)."""
+    rows = []
+    for number_, key in ((1, "grade1"), (2, "grade2")):
+        grade = simulated[key]
+        rows.append(
+            (
+                f"Grade {number_}",
+                f"{number(simulated['parameters'][f'target_grade{number_}_min'], '{:g}')} min",
+                _with_interval(grade["within_target"], pct),
+                _with_interval(grade["mean_min"], number),
+            )
+        )
+    table = _table(("Grade", "Target", "Within target (95 % interval)", "Mean min (95 % interval)"), rows)
+    areas = simulated["grade1"].get("by_base_area", {})
+    area_rows = [(escape(str(name)), _with_interval(v["within_target"], pct)) for name, v in areas.items()]
+    by_area = _table(("Base area", "Grade 1 within target"), area_rows) if area_rows else ""
+    note = (
+        f'<p class="hubplan-note">Simulated: {simulated["replications"]} replications of {simulated["days"]} days '
+        "with busy cars, call handling and queues, from the call as the force measures it (assumed and fitted "
+        "parameters; not force records).</p>"
+    )
+    return table + by_area + note
+
+
+def _with_interval(figure: Mapping[str, object], fmt) -> str:
+    low, high = figure["ci95"]
+    return f"{fmt(figure['mean'])} <small>({fmt(low)}–{fmt(high)})</small>"
 
 
 def _section(title: str, body: str, *, open_: bool) -> str:

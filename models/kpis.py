@@ -449,6 +449,11 @@ class PlanKpis:
         ``hubplan compare`` only: where the scenario came from (file and overrides).
     variant_notes
         ``hubplan compare`` only: what the overrides changed (empty for a file as given).
+    simulated
+        Simulated attendance of the plan, the same shape as ``simulation.json``
+        (``hubplan simulate``); ``None`` when the plan was not simulated.
+    search
+        How the simulation search changed the plan (``optimise --improve``); ``None`` when it did not run.
     """
 
     scenario: str
@@ -459,6 +464,8 @@ class PlanKpis:
     assumptions: Assumptions
     definition: str | None = None
     variant_notes: tuple[str, ...] | None = field(default=None)
+    simulated: Mapping[str, Any] | None = None
+    search: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "busy_fraction_by_shift", _canonical_map(self.busy_fraction_by_shift))
@@ -490,6 +497,8 @@ class PlanKpis:
             data["definition"] = self.definition
         if self.variant_notes is not None:
             data["variant_notes"] = list(self.variant_notes)
+        data["simulated"] = None if self.simulated is None else dict(self.simulated)
+        data["search"] = None if self.search is None else dict(self.search)
         return data
 
     @classmethod
@@ -505,6 +514,9 @@ class PlanKpis:
         notes = data.get("variant_notes")
         if notes is not None and not _is_text_list(notes):
             raise KpisFormatError(f"variant_notes: expected a list of text, got {notes!r}")
+        for key in ("simulated", "search"):
+            if data.get(key) is not None and not isinstance(data[key], Mapping):
+                raise KpisFormatError(f"{key}: expected an object or null, got {data[key]!r}")
         return cls(
             scenario=reader.text("scenario"),
             grade1=GradeKpis.from_json(reader.get("grade1"), where="grade1"),
@@ -514,6 +526,8 @@ class PlanKpis:
             assumptions=Assumptions.from_json(reader.get("assumptions")),
             definition=reader.text("definition", optional=True),
             variant_notes=tuple(notes) if notes is not None else None,
+            simulated=data.get("simulated"),
+            search=data.get("search"),
         )
 
 

@@ -303,7 +303,7 @@ def improve_deployment(
     start: Deployment,
     settings: SearchSettings = SearchSettings(),
     *,
-    progress: Callable[[float], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> SearchResult:
     """Search from ``start`` for ``settings.max_proposals`` proposals (at most ``budget_s``); see the module docstring.
 
@@ -318,7 +318,7 @@ def improve_deployment(
     settings
         Budget, replications, acceptance threshold, moves.
     progress
-        Called with the seconds spent after each round.
+        Called with the number of proposals tried after each round.
     """
     started = time.perf_counter()
     rng = np.random.default_rng(settings.move_seed)
@@ -348,7 +348,7 @@ def improve_deployment(
                 current, current_score = moves[best][1], scores[best]
                 log.debug("accepted %s: gain %.5f (t %.2f)", moves[best][0], gain.mean(), paired_t(gain))
             if progress is not None:
-                progress(time.perf_counter() - started)
+                progress(proposals)
     seconds = time.perf_counter() - started
     log.info("search: %d proposals, %d accepted, %d seed blocks, %.0f s", proposals, len(steps), block + 1, seconds)
     stopped_by = "proposals" if proposals >= settings.max_proposals else "time"

@@ -34,7 +34,6 @@ from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
 from geodata.incidents import read_incidents
 from geodata.matrix_cache import default_cache_dir
-from optimiser.optimise import optimise
 from optimiser.options import whole_number_problems
 from optimiser.plan_input import WrittenPlan, read_plan
 from optimiser.progress import terminal_progress
@@ -95,14 +94,34 @@ def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResu
         raise InputDataError("cannot simulate", source="hubplan simulate", problems=problems)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hubplan-simulate-") as scratch:
-        plan = _plan_of(request, Path(scratch))
-        model = build_simulation_model(
-            plan, posts=request.posts, cache_dir=default_cache_dir(), workers=request.workers
-        )
+        run = run_plan_simulation(_plan_of(request, Path(scratch)), request)
+    with staging_folder(out_dir) as staging:
+        incidents = pd.concat([r.incidents for r in run.replications], ignore_index=True)
+        incidents.to_parquet(staging / "incidents.parquet", index=False)
+        (staging / "simulation.json").write_text(json.dumps(run.summary, indent=2) + "\n", encoding="utf-8")
+        (staging / "summary.md").write_text(simulation_markdown(run.summary, run.published), encoding="utf-8")
+        files = move_into_place(staging, out_dir, SIMULATION_FILES)
+    seconds = time.perf_counter() - started
+    log.info("simulated %d replications of %d days in %.1f s", request.replications, run.days, seconds)
+    return SimulateResult(files, run.summary, run.published, seconds, per_seed_figures(run.replications))
+
+
+@dataclass(frozen=True, eq=False)
+class PlanSimulation:
+    """The replications of one plan and their summary (the ``simulation.json`` dict)."""
+
+    replications: list
+    days: int
+    summary: dict[str, Any]
+    published: PublishedFigures | None
+
+
+def run_plan_simulation(plan: WrittenPlan, request: SimulateRequest) -> PlanSimulation:
+    """Simulate a plan read with ``demand=True`` as ``request`` asks (its ``target`` is only a label here)."""
+    model = build_simulation_model(plan, posts=request.posts, cache_dir=default_cache_dir(), workers=request.workers)
     replay = _replay(model, request.incidents)
     days = replay.days if replay is not None else request.days
     replications = _run(model, request, days, replay)
-    published = _published(plan)
     parameters = _parameters(plan, model, request)
     if replay is not None:
         parameters["incidents_file"] = {
@@ -113,15 +132,7 @@ def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResu
             "note": "times, places and grades from the file; durations drawn per replication",
         }
     summary = simulation_summary(replications, seed=request.seed, days=days, parameters=parameters)
-    with staging_folder(out_dir) as staging:
-        incidents = pd.concat([r.incidents for r in replications], ignore_index=True)
-        incidents.to_parquet(staging / "incidents.parquet", index=False)
-        (staging / "simulation.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        (staging / "summary.md").write_text(simulation_markdown(summary, published), encoding="utf-8")
-        files = move_into_place(staging, out_dir, SIMULATION_FILES)
-    seconds = time.perf_counter() - started
-    log.info("simulated %d replications of %d days in %.1f s", request.replications, days, seconds)
-    return SimulateResult(files, summary, published, seconds, per_seed_figures(replications))
+    return PlanSimulation(replications, days, summary, _published(plan))
 
 
 def _plan_of(request: SimulateRequest, scratch: Path) -> WrittenPlan:
@@ -134,6 +145,8 @@ def _plan_of(request: SimulateRequest, scratch: Path) -> WrittenPlan:
             "or give --posts bases to park every car at its base",
             source=str(target),
         )
+    from optimiser.optimise import optimise  # here: optimise simulates its plans with this module
+
     optimise(bases_only(load_scenario(target)), scratch, workers=request.workers)
     return read_plan(scratch, demand=True)
 
@@ -176,7 +189,12 @@ def _run(model: SimulationModel, request: SimulateRequest, days: int, replay: Re
 
 
 def _published(plan: WrittenPlan) -> PublishedFigures | None:
-    path = plan.settings.calibration.get("published")
+    return published_figures(plan.settings.calibration)
+
+
+def published_figures(calibration: dict[str, Any]) -> PublishedFigures | None:
+    """The published figures a calibration was fitted to (``None`` when uncalibrated or unreadable)."""
+    path = calibration.get("published")
     if not path:
         return None
     try:

@@ -141,17 +141,19 @@ def test_validate_json_has_the_documented_shape(capsys):
 
 def test_demo_prints_validation_and_matrix_summary(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the demo must write only where it is told
-    assert main(["-q", "demo", "--out", str(tmp_path / "demo"), "--replications", "2", "--days", "14"]) == 0
+    demo = ["-q", "demo", "--out", str(tmp_path / "demo"), "--replications", "2", "--days", "14", "--improve", "4"]
+    assert main(demo) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "demo"]  # the matrix cache and --out only
-    assert {"plan.gpkg", "kpis.json", "report.html", "simulation"} <= {p.name for p in (tmp_path / "demo").iterdir()}
-    assert (tmp_path / "demo" / "simulation" / "simulation.json").is_file()
+    assert {"plan.gpkg", "kpis.json", "report.html"} <= {p.name for p in (tmp_path / "demo").iterdir()}
+    kpis = json.loads((tmp_path / "demo" / "kpis.json").read_text())
+    assert kpis["simulated"]["replications"] == 2 and kpis["search"]["proposals"] == 4
     assert (tmp_path / "demo" / "simulation-parked" / "simulation.json").is_file()
     out = capsys.readouterr().out
     assert "held-out" in out and "Short trips" in out and "≤60 min" in out
     assert "2018 hubs" in out and "2022 LPT bases" in out
     flat = " ".join(out.split())  # rich wraps table cells to the terminal width
     assert "Simulated attendance" in flat and "Grade 1 within" in flat
-    assert "optimised plan" in flat and "cars parked at" in flat
+    assert "recommended plan" in flat and "cars parked at" in flat
 
 
 @pytest.mark.parametrize("command", [["demo"], ["network", "validate"], ["network", "save"], ["matrix"]])

@@ -108,3 +108,34 @@ def test_paired_t_of_constant_gains():
     assert paired_t(np.array([0.1, 0.1, 0.1])) == np.inf
     assert paired_t(np.zeros(4)) == 0.0
     assert paired_t(np.array([1.0, -1.0, 1.0, -1.0])) == 0.0
+
+
+def test_optimise_improves_by_simulation_and_writes_the_simulated_section(tmp_path, tmp_path_factory, monkeypatch):
+    """``optimise --improve N --replications R``: kpis.json carries the search and the fresh-seed simulation,
+    and the report leads with simulated attendance."""
+    import json
+
+    from optimiser.cli import main
+    from optimiser.report import write_report
+
+    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(shared_cache(tmp_path_factory)))
+    out = tmp_path / "plan"
+    argv = ["-q", "optimise", str(SIM), "--out", str(out), "--workers", "1"]
+    assert main([*argv, "--improve", "8", "--replications", "3", "--days", "30"]) == 0
+    kpis = json.loads((out / "kpis.json").read_text())
+    simulated = kpis["simulated"]
+    assert simulated["replications"] == 3 and simulated["days"] == 30 and simulated["seed"] == 1
+    low, high = simulated["grade1"]["within_target"]["ci95"]
+    assert 0 < low <= simulated["grade1"]["within_target"]["mean"] <= high <= 1
+    assert kpis["search"]["proposals"] == 8 and kpis["search"]["stopped_by"] == "proposals"
+    html = Path(write_report(out, tmp_path / "report.html")).read_text()
+    assert html.index("Simulated attendance") < html.index("Coverage (travel time; an upper bound)")
+
+
+def test_optimise_refuses_bad_simulation_options(tmp_path, capsys):
+    from optimiser.cli import main
+
+    out = tmp_path / "plan"
+    assert main(["optimise", str(SIM), "--out", str(out), "--replications", "-1", "--improve", "-2"]) == 2
+    err = capsys.readouterr().err
+    assert "--replications" in err and "--improve" in err and not out.exists()

@@ -196,7 +196,7 @@ def test_a_base_with_too_few_reachable_candidates_is_named(tmp_path, capsys):
     scenario = tmp_path / "tight.toml"
     text = SMALL.read_text().replace("max_base_travel_min = 40", "max_base_travel_min = 1")
     scenario.write_text(text)
-    code = main(["optimise", str(scenario), "--out", str(tmp_path / "out"), "--workers", "1"])
+    code = main(["optimise", str(scenario), "--out", str(tmp_path / "out"), "--workers", "1", "--replications", "0"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "Stafford" in err or "Burton" in err
@@ -206,7 +206,7 @@ def test_a_base_with_too_few_reachable_candidates_is_named(tmp_path, capsys):
 def test_bad_scenario_exits_2(tmp_path, capsys):
     scenario = tmp_path / "bad.toml"
     scenario.write_text(SMALL.read_text().replace('objective = "ranked"', 'objective = "best"'))
-    assert main(["optimise", str(scenario), "--out", str(tmp_path / "out")]) == 2
+    assert main(["optimise", str(scenario), "--out", str(tmp_path / "out"), "--replications", "0"]) == 2
     assert "valid choices: ranked, weighted" in capsys.readouterr().err
 
 
@@ -217,7 +217,7 @@ def test_failed_write_leaves_no_files(tmp_path, monkeypatch, small_plan):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", broken)
-    assert main(["-q", "optimise", str(SMALL), "--out", str(out), "--workers", "1"]) == 2
+    assert main(["-q", "optimise", str(SMALL), "--out", str(out), "--workers", "1", "--replications", "0"]) == 2
     assert list(out.iterdir()) == []
     shutil.rmtree(out)
 
@@ -241,7 +241,7 @@ def test_demand_from_an_incident_file(tmp_path):
     scenario = tmp_path / "from_incidents.toml"
     scenario.write_text(SMALL.read_text().replace("[network]", '[demand]\nsource = "incidents.csv"\n\n[network]'))
     out = tmp_path / "out"
-    assert main(["-q", "optimise", str(scenario), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["-q", "optimise", str(scenario), "--out", str(out), "--workers", "1", "--replications", "0"]) == 0
     kpis = json.loads((out / "kpis.json").read_text())
     assert kpis["assumptions"]["demand_source"].startswith("incidents:")
     grade1_incidents = sum(1 for r in rows if r["grade"] == 1)
@@ -253,7 +253,7 @@ def test_a_bases_only_plan_is_written_and_drawn(tmp_path):
     scenario = tmp_path / "bases_only.toml"
     scenario.write_text(re.sub(r"locations = \d+", "locations = 0", SMALL.read_text()))
     out = tmp_path / "out"
-    assert main(["-q", "optimise", str(scenario), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["-q", "optimise", str(scenario), "--out", str(out), "--workers", "1", "--replications", "0"]) == 0
     assert pd.read_csv(out / "plan.csv").empty
     assert gpd.read_file(out / "plan.gpkg", layer="deployment_locations").empty
     kpis = json.loads((out / "kpis.json").read_text())

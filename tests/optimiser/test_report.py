@@ -54,7 +54,7 @@ def small_report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "matrix-cache"))
-        assert main(["-q", "optimise", str(SMALL), "--out", str(out), "--workers", "1"]) == 0
+        assert main(["-q", "optimise", str(SMALL), "--out", str(out), "--workers", "1", "--replications", "0"]) == 0
     write_report(out, out / "report.html")
     return out / "report.html"
 
