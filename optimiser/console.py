@@ -95,8 +95,11 @@ def print_base_summary(summaries: list[BaseSummary], console: Console) -> None:
 
 
 def print_kpis(kpis: PlanKpis, console: Console) -> None:
-    """Print the headline KPIs: coverage per grade (travel only and with busy cars), by shift, solver status."""
-    table = Table(title=f"{kpis.scenario}: modelled response (travel only is an upper bound on attendance)")
+    """Print the headline KPIs and a table by shift (travel only and with busy cars), then one solver line.
+
+    The solver's objective, bound and per-shift detail are logged under ``-v``; ``kpis.json`` has them all.
+    """
+    table = Table(title=f"{kpis.scenario}: modelled response, an upper bound on attendance")
     for column in ("grade", "target", "travel only", "with busy cars", "mean min", "p90 min"):
         table.add_column(column, justify="right", no_wrap=True)
     for number in (1, 2):
@@ -110,19 +113,36 @@ def print_kpis(kpis: PlanKpis, console: Console) -> None:
             f"{k.p90_response_min:.1f}",
         )
     console.print(table)
+    console.print(_by_shift_table(kpis))
     for number in (1, 2):
         k = kpis.grade(number)
-        shifts = ", ".join(f"{s} {_pct(k.by_shift[s])} ({_pct(k.expected_by_shift[s])})" for s in k.by_shift)
         bases = ", ".join(f"{b} {_pct(v)}" for b, v in k.by_base.items())
-        console.print(f"Grade {number} by shift, travel only (with busy cars): {shifts}; by base: {bases}")
-    by_la = ", ".join(f"{name} {_pct(share)}" for name, share in kpis.grade1.by_local_authority.items())
-    console.print(f"Grade 1 by local authority: {by_la}")
+        console.print(f"Grade {number} by base: {bases}", markup=False)
+    lowest = sorted(kpis.grade1.expected_by_local_authority.items(), key=lambda item: item[1])[:3]
+    if lowest:
+        names = ", ".join(f"{name} {_pct(share)}" for name, share in lowest)
+        console.print(f"Grade 1 lowest local authorities with busy cars: {names}", markup=False)
     solver = kpis.solver
     console.print(
-        f"solver: {solver.status} ({solver.solver}), objective {solver.objective:,.1f}, "
-        f"bound {solver.bound:,.1f}, gap {solver.gap:.4%}, {solver.seconds:.1f} s; "
-        f"busy fraction by shift {dict(kpis.busy_fraction_by_shift)}"
+        f"solver: {solver.status} ({solver.solver}), gap {100 * solver.gap:.2f} %, {solver.seconds:.1f} s",
+        markup=False,
     )
+
+
+def _by_shift_table(kpis: PlanKpis) -> Table:
+    table = Table(title="By shift: travel only (with busy cars)")
+    for column in ("shift", "Grade 1", "Grade 2", "cars busy"):
+        table.add_column(column, justify="right", no_wrap=True)
+    grade1, grade2 = kpis.grade1, kpis.grade2
+    for shift in grade1.by_shift:
+        busy = kpis.busy_fraction_by_shift.get(shift)
+        table.add_row(
+            shift,
+            f"{_pct(grade1.by_shift[shift])} ({_pct(grade1.expected_by_shift[shift])})",
+            f"{_pct(grade2.by_shift[shift])} ({_pct(grade2.expected_by_shift[shift])})",
+            "–" if busy is None else f"{busy:.0%}",
+        )
+    return table
 
 
 def _pct(share: float) -> str:

@@ -42,7 +42,7 @@ def optimise(scenario: str | Path | Scenario, out_dir: str | Path, *, workers: i
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     solved = solve_with_progress(loaded, workers=workers)
     files = write_plan(solved.prepared, solved.results, solved.kpis, out_dir)
-    log.info("wrote %s", ", ".join(str(f) for f in files))
+    log.info("wrote %s into %s", ", ".join(f.name for f in files), Path(out_dir))
     return OptimiseResult(files, solved.kpis, time.perf_counter() - started)
 
 
