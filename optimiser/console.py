@@ -7,6 +7,8 @@ no demand (NaN, see :mod:`models.kpis`) is printed as "–".
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -239,6 +241,24 @@ def print_simulations(summaries: dict[str, dict], published: PublishedFigures | 
     for k, row in enumerate(rows[0]):
         table.add_row(row[0], *(r[k][1] for r in rows), row[2])
     console.print(table)
+
+
+def print_cache_usage(folder: Path, usage: dict[str, tuple[int, int]], cap_bytes: int, console: Console) -> None:
+    """Print the cache's files and size per kind, its total and its cap."""
+    table = Table(title=f"Cache {folder}")
+    for column in ("kind", "files", "size"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for kind, (files, size) in usage.items():
+        table.add_row(kind, f"{files:,}", _size(size))
+    total_files = sum(files for files, _ in usage.values())
+    total = sum(size for _, size in usage.values())
+    table.add_row("total", f"{total_files:,}", _size(total), end_section=True)
+    console.print(table)
+    console.print(f"cap {_size(cap_bytes)} (least recently used files are removed beyond it)", markup=False)
+
+
+def _size(size_bytes: int) -> str:
+    return f"{size_bytes / 1024**2:,.0f} MB" if size_bytes < 1024**3 else f"{size_bytes / 1024**3:,.2f} GB"
 
 
 def print_calibration(result: CalibrationResult, console: Console) -> None:

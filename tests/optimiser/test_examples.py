@@ -45,7 +45,7 @@ NOT_RUN = {
     "minute more); its scenario is loaded and its bases located here",
 }
 #: Order in which the run examples depend on each other's outputs.
-RUN_ORDER = ("incidents", "optimise", "report", "evaluate", "network", "matrix")
+RUN_ORDER = ("incidents", "optimise", "report", "evaluate", "network", "matrix", "cache")
 
 
 def _join_continued(text: str) -> list[str]:
@@ -112,6 +112,7 @@ def test_help_and_readme_show_examples_of_every_command():
         "evaluate",
         "simulate",
         "calibrate",
+        "cache",
     }
     for parser in _subparsers(build_parser()):
         assert parser.description, f"{parser.prog} has no description"
