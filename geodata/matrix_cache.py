@@ -5,7 +5,9 @@ covers nodes, edges and travel times), the node each point snapped to, the
 point ids and the cutoff. The key is a SHA-256 of those, so any change is a
 miss. Files are ``.npz`` archives without pickles, written to a temporary file
 in the cache folder and renamed into place, so a reader never sees half a
-file. A file that cannot be read is logged and recomputed.
+file. A file that cannot be read is logged and recomputed. A hit marks the
+file as used and a store prunes the cache to its size cap, least recently used
+first (:mod:`geodata.cache_files`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from geodata.atomic import atomic_path
+from geodata.cache_files import mark_used, prune_after_store
 from geodata.errors import InputDataError
 from geodata.matrix import SnappedPoints, TravelTimeMatrix, travel_time_matrix
 from geodata.network import RoadNetwork
@@ -90,7 +93,8 @@ def cached_travel_time_matrix(
     path = Path(cache_dir) / f"matrix-{key}.npz"
     cached = _load(path, key, origins, destinations, cutoff_s=cutoff_s)
     if cached is not None:
-        log.info("matrix: cache hit %s (%s pairs)", path.name, f"{cached.n_pairs:,}")
+        log.debug("matrix: cache hit %s (%s pairs)", path.name, f"{cached.n_pairs:,}")
+        mark_used(path)
         return cached
     matrix = travel_time_matrix(network, origins, destinations, cutoff_s=cutoff_s, workers=workers, progress=progress)
     _store(path, key, matrix)
@@ -153,6 +157,8 @@ def _store(path: Path, key: str, matrix: TravelTimeMatrix) -> None:
     try:
         with atomic_path(path) as temporary, temporary.open("wb") as handle:
             np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds like allow_pickle
-        log.info("matrix cache: stored %s (%s pairs)", path.name, f"{matrix.n_pairs:,}")
+        log.debug("matrix cache: stored %s (%s pairs)", path.name, f"{matrix.n_pairs:,}")
     except OSError as error:
         log.warning("matrix cache: could not write %s (%s); continuing without caching", path, error)
+        return
+    prune_after_store(path.parent, path)

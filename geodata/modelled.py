@@ -214,7 +214,7 @@ def build_modelled_geometry(
         edge_kind=kind,
         params=params,
     )
-    log.info(
+    log.debug(
         "modelled geometry: %s local nodes, %s road vertices, %s edges in %.1f s",
         f"{n_local:,}",
         f"{road_xy.shape[0]:,}",

@@ -26,6 +26,7 @@ import scipy.sparse
 from scipy.sparse.csgraph import dijkstra
 
 from geodata.atomic import atomic_path
+from geodata.cache_files import mark_used, prune_after_store
 from geodata.errors import InputDataError
 from geodata.network import RoadNetwork
 from geodata.pool import map_chunks
@@ -140,6 +141,7 @@ def cached_node_travel_table(
             table = np.load(path, mmap_mode=None, allow_pickle=False)
             if table.shape == (nodes.size, nodes.size) and table.dtype == np.uint16:
                 log.info("travel table: %s x %s places from the cache", f"{nodes.size:,}", f"{nodes.size:,}")
+                mark_used(path)
                 return table
         except (OSError, ValueError) as error:
             log.warning("travel table cache: %s is unreadable (%s); recomputing", path.name, error)
@@ -150,4 +152,6 @@ def cached_node_travel_table(
                 np.save(handle, table, allow_pickle=False)
         except OSError as error:
             log.warning("travel table cache: could not write %s (%s); continuing without caching", path, error)
+        else:
+            prune_after_store(path.parent, path)
     return table

@@ -29,6 +29,8 @@ STATIC_PREFIX = "hubplan-static/"
 OFFLINE_JS = [("leaflet", STATIC_PREFIX + "leaflet/leaflet.js")]
 #: Stylesheets of every page: Leaflet's, then hubplan's controls, panel, legend, symbols and popups.
 OFFLINE_CSS = [("leaflet_css", STATIC_PREFIX + "leaflet/leaflet.css"), ("hubplan_css", STATIC_PREFIX + "hubplan.css")]
+#: The map report's print stylesheet (A4 landscape print pages), loaded after :data:`OFFLINE_CSS`.
+PRINT_CSS = ("print_css", STATIC_PREFIX + "print.css")
 #: The comparison page's own stylesheet (header, table, chart, notes), loaded after :data:`OFFLINE_CSS`.
 COMPARE_CSS = ("compare_css", STATIC_PREFIX + "compare.css")
 

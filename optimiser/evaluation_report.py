@@ -12,6 +12,17 @@ from optimiser.markdown import markdown_frame
 from optimiser.plan_input import WrittenPlan
 
 GRADE_NAMES = {1: "Grade 1", 2: "Grade 2", 3: "Grade 3"}
+#: Summary sections after the grade table: dimension and heading.
+BY_SECTIONS = (
+    ("base", "responding base"),
+    ("local_authority", "local authority"),
+    ("shift", "shift"),
+    ("hour", "hour of day"),
+    ("weekday", "weekday"),
+    ("month", "month"),
+)
+#: Incidents per grade listed in summary.md from largest_differences.csv.
+LARGEST_SHOWN = 10
 
 
 def summary_markdown(
@@ -50,23 +61,28 @@ def summary_markdown(
         "## By grade",
         "",
         markdown_frame(_grade_view(tables["summary_by_grade"])),
-        "## By responding base",
-        "",
-        markdown_frame(_by(tables["summary_by_base"], "base")),
-        "## By local authority",
-        "",
-        markdown_frame(_by(tables["summary_by_local_authority"], "local_authority")),
-        "## By shift",
-        "",
-        markdown_frame(_by(tables["summary_by_shift"], "shift")),
     ]
+    for dimension, title in BY_SECTIONS:
+        table = tables[f"summary_by_{dimension}"]
+        if dimension in ("hour", "weekday") and set(table[dimension]) == {"unknown"}:
+            continue
+        lines += [f"## By {title}", "", markdown_frame(_by(table, dimension))]
     if "modelled_vs_actual" in tables:
         actual = markdown_frame(_actual_view(tables["modelled_vs_actual"]))
-        lines += ["## Modelled against actual attendance", "", actual]
-        lines += ["The incidents where the two differ most are in largest_differences.csv.", ""]
+        lines += ["## Modelled against actual attendance, by responding base", "", actual]
+        lines += _largest_sections(tables["largest_differences"])
+        lines += [
+            "misses.html maps where and when actual attendance missed its target, and whether the model expected "
+            "it to.",
+            "",
+        ]
     lines += ["## Bad rows", ""]
     lines.append(markdown_frame(bad_rows) if len(bad_rows) else "None.\n")
-    lines.append("Hour of day, weekday and month summaries are in the summary_by_*.csv files.")
+    if len(bad_rows) and bad_rows["expected"].any():
+        lines.append(
+            "Rows marked expected (police.uk publishes some crimes with No Location) are counted, not scored, and "
+            "never stop the job.\n"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -112,21 +128,70 @@ def _grade_view(table: pd.DataFrame) -> pd.DataFrame:
             "p90 min": table["p90_response_min"].map(_minutes),
             "missed: no site within target": table["missed_no_site_within_target"].map("{:,}".format),
             "missed: beyond every base's reach": table["missed_beyond_every_base_reach"].map("{:,}".format),
+            **_actual_columns(table),
         }
     )
 
 
+def _actual_columns(table: pd.DataFrame) -> dict[str, pd.Series]:
+    """Actual attendance beside the modelled figures, when the file gives it."""
+    if "actual_share_within_target" not in table.columns:
+        return {}
+    return {
+        "actual within target": table["actual_share_within_target"].map(_pct),
+        "actual mean min": table["actual_mean_min"].map(_minutes),
+        "actual p90 min": table["actual_p90_min"].map(_minutes),
+    }
+
+
 def _by(table: pd.DataFrame, column: str) -> pd.DataFrame:
     scored = table[table["grade"].isin([1, 2])]
-    wide = scored.pivot_table(
-        index=column, columns="grade", values=["incidents", "share_within_target"], aggfunc="first"
-    )
+    actual = "actual_share_within_target" in scored.columns
+    values = ["incidents", "share_within_target", *(["actual_share_within_target"] if actual else [])]
+    wide = scored.pivot_table(index=column, columns="grade", values=values, aggfunc="first", dropna=False)
     view = pd.DataFrame(index=wide.index)
     for grade in (1, 2):
         if ("incidents", grade) in wide.columns:
             view[f"Grade {grade} incidents"] = wide[("incidents", grade)].fillna(0).astype(int).map("{:,}".format)
-            view[f"Grade {grade} within target"] = wide[("share_within_target", grade)].map(_pct)
+            label = "modelled within target" if actual else "within target"
+            view[f"Grade {grade} {label}"] = wide[("share_within_target", grade)].map(_pct)
+            if actual:
+                view[f"Grade {grade} actual within target"] = wide[("actual_share_within_target", grade)].map(_pct)
     return view.reset_index()
+
+
+def _largest_sections(largest: pd.DataFrame) -> list[str]:
+    """One table per grade: the incidents whose modelled and actual response differ most, in minutes."""
+    lines = []
+    for grade, rows in largest.groupby("grade", sort=True):
+        view = rows.head(LARGEST_SHOWN)[
+            [
+                "incident_id",
+                "timestamp",
+                "local_authority",
+                "responding_site_name",
+                "modelled_response_min",
+                "actual_response_min",
+                "modelled_minus_actual_min",
+            ]
+        ].rename(
+            columns={
+                "incident_id": "incident",
+                "local_authority": "local authority",
+                "responding_site_name": "responding site",
+                "modelled_response_min": "modelled min",
+                "actual_response_min": "actual min",
+                "modelled_minus_actual_min": "modelled - actual min",
+            }
+        )
+        lines += [
+            f"## {GRADE_NAMES.get(int(grade), grade)}: largest differences, modelled against actual (minutes)",
+            "",
+            markdown_frame(view),
+            f"The first {LARGEST_SHOWN} of largest_differences.csv for this grade.",
+            "",
+        ]
+    return lines
 
 
 def _actual_view(table: pd.DataFrame) -> pd.DataFrame:

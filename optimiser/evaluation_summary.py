@@ -2,8 +2,10 @@
 
 Counts and sums are added per group; medians and 90th percentiles come from
 histograms of 10-second bins (exact to 10 s), so nothing grows with the
-number of incidents except the short list of largest modelled-vs-actual
-differences.
+number of incidents. When the file gives actual attendance times, every
+summary has the actual figures beside the modelled ones (on the rows that
+have an actual time); the largest differences and the map of the misses are
+accumulated by :mod:`optimiser.evaluation_misses`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from optimiser.evaluation_misses import LargestDifferences, MissCells
 from optimiser.scoring import REASONS, UNKNOWN, WEEKDAYS
 
 BIN_S = 10.0
@@ -21,8 +24,6 @@ BINS = int(8 * 3600 / BIN_S)
 #: Differences (modelled - actual) are binned from -8 h to +8 h.
 DIFF_OFFSET_S = 8 * 3600.0
 DIMENSIONS = ("grade", "shift", "base", "local_authority", "hour", "weekday", "month")
-#: Incidents kept for the largest-difference list.
-LARGEST_DIFFERENCES = 100
 
 
 @dataclass
@@ -70,6 +71,16 @@ VALUE_COLUMNS = (
     *(f"missed_{reason}" for reason in REASONS),
 )
 ACTUAL_COLUMNS = ("with_actual", "modelled_s_sum", "actual_s_sum", "modelled_within", "actual_within", "abs_diff_sum")
+#: Sums per summary group over the rows with an actual attendance time.
+ACTUAL_SUMS = ("with_actual", "actual_scored", "actual_within", "actual_s_sum")
+#: Columns added to every summary when the file gives actual attendance times.
+ACTUAL_SUMMARY_COLUMNS = (
+    "incidents_with_actual",
+    "actual_share_within_target",
+    "actual_mean_min",
+    "actual_median_min",
+    "actual_p90_min",
+)
 
 
 class SummaryAccumulator:
@@ -84,8 +95,10 @@ class SummaryAccumulator:
     def __init__(self, *, timed: bool) -> None:
         self.timed = timed
         self._groups = {dimension: _Groups(BINS + 1) for dimension in DIMENSIONS}
+        self._actual_groups = {dimension: _Groups(BINS + 1) for dimension in DIMENSIONS}
         self._actual = _Groups(2 * BINS + 1)
-        self._largest: pd.DataFrame | None = None
+        self.largest = LargestDifferences()
+        self.misses = MissCells()
 
     def add(self, scored: pd.DataFrame) -> None:
         """Add one chunk of :func:`optimiser.scoring.score_chunk` output."""
@@ -130,6 +143,7 @@ class SummaryAccumulator:
         return scored[dimension].to_numpy(object)
 
     def _add_actual(self, scored: pd.DataFrame) -> None:
+        self._add_actual_groups(scored)
         difference = scored["modelled_minus_actual_s"].to_numpy(float)
         rows = np.isfinite(difference) & scored["within_target"].notna().to_numpy()
         if not rows.any():
@@ -147,22 +161,40 @@ class SummaryAccumulator:
         )
         binned = _bins(difference[rows], DIFF_OFFSET_S, doubled=True)
         self._actual.add(part["responding_base"].to_numpy(object), part["grade"].to_numpy(), values, binned)
-        largest = part.assign(abs_difference_s=np.abs(difference[rows])).nlargest(
-            LARGEST_DIFFERENCES, "abs_difference_s"
+        self.largest.add(part)
+        self.misses.add(part)
+
+    def _add_actual_groups(self, scored: pd.DataFrame) -> None:
+        """Actual attendance of every summary group, on the rows that give one."""
+        actual_s = scored["actual_response_s"].to_numpy(float)
+        rows = np.isfinite(actual_s)
+        if not rows.any():
+            return
+        part = scored[rows]
+        actual_within = part["actual_within_target"]
+        values = np.column_stack(
+            [
+                np.ones(len(part)),
+                actual_within.notna().to_numpy(float),
+                actual_within.fillna(False).to_numpy(float),
+                actual_s[rows],
+            ]
         )
-        combined = largest if self._largest is None else pd.concat([self._largest, largest])
-        self._largest = combined.nlargest(LARGEST_DIFFERENCES, "abs_difference_s")
+        binned = _bins(actual_s[rows], 0.0)
+        grade = part["grade"].to_numpy()
+        for dimension in DIMENSIONS:
+            self._actual_groups[dimension].add(self._dimension(part, dimension), grade, values, binned)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``summary_by_<dimension>`` tables, and ``modelled_vs_actual`` / ``largest_differences`` if any actuals."""
-        tables = {f"summary_by_{d}": _summary(self._groups[d], d) for d in DIMENSIONS}
+        tables = {f"summary_by_{d}": _summary(self._groups[d], d, self._actual_groups[d]) for d in DIMENSIONS}
         tables["summary_by_grade"] = tables["summary_by_grade"].drop(columns="grade_value")
         for dimension in ("hour", "weekday", "month"):
             table = tables[f"summary_by_{dimension}"]
             table[dimension] = table[dimension].map(lambda v, d=dimension: _time_label(d, int(v)))
         if self._actual.sums:
             tables["modelled_vs_actual"] = _actual_summary(self._actual)
-            tables["largest_differences"] = self._largest.reset_index(drop=True)
+            tables["largest_differences"] = self.largest.table()
         return tables
 
 
@@ -198,11 +230,12 @@ def _order(item: tuple) -> tuple:
     return (0, value, grade) if isinstance(value, int | np.integer) else (1, str(value), grade)
 
 
-def _summary(groups: _Groups, dimension: str) -> pd.DataFrame:
+def _summary(groups: _Groups, dimension: str, actual: _Groups) -> pd.DataFrame:
     rows = []
     for (value, grade), sums in sorted(groups.sums.items(), key=_order):
         s = dict(zip(VALUE_COLUMNS, sums, strict=True))
         histogram = groups.histograms[(value, grade)]
+        extra = _actual_cells(actual, (value, grade)) if actual.sums else {}
         rows.append(
             {
                 f"{dimension}_value": value,
@@ -217,10 +250,26 @@ def _summary(groups: _Groups, dimension: str) -> pd.DataFrame:
                 "median_response_min": _percentile_min(histogram, 50.0),
                 "p90_response_min": _percentile_min(histogram, 90.0),
                 **{f"missed_{reason}": int(s[f"missed_{reason}"]) for reason in REASONS},
+                **extra,
             }
         )
     table = pd.DataFrame(rows)
     return table.rename(columns={f"{dimension}_value": dimension}) if dimension != "grade" else table
+
+
+def _actual_cells(actual: _Groups, key: tuple) -> dict[str, float | int]:
+    """The actual-attendance columns of one summary group (blank where it has no actual time)."""
+    if key not in actual.sums:
+        return {"incidents_with_actual": 0, **dict.fromkeys(ACTUAL_SUMMARY_COLUMNS[1:], np.nan)}
+    s = dict(zip(ACTUAL_SUMS, actual.sums[key], strict=True))
+    histogram = actual.histograms[key]
+    return {
+        "incidents_with_actual": int(s["with_actual"]),
+        "actual_share_within_target": s["actual_within"] / s["actual_scored"] if s["actual_scored"] else np.nan,
+        "actual_mean_min": s["actual_s_sum"] / s["with_actual"] / 60.0,
+        "actual_median_min": _percentile_min(histogram, 50.0),
+        "actual_p90_min": _percentile_min(histogram, 90.0),
+    }
 
 
 def _actual_summary(groups: _Groups) -> pd.DataFrame:

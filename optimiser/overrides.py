@@ -3,7 +3,7 @@
 Three kinds of override, applied to the parsed TOML of a scenario before it
 is checked (so a bad value gets the same message as in a file):
 
-* ``--add-base "Stafford=ST16 2DG"`` (or ``"Stafford=392450,323195"``,
+* ``--add-base "Stafford=ST16 2DQ"`` (or ``"Stafford=392450,323195"``,
   easting,northing): a new base. Unless ``--set`` says otherwise it is staffed,
   shift by shift, like the smallest existing base (fewest units, then
   locations): extra cars, not cars moved from elsewhere. The outputs say so.
@@ -112,7 +112,7 @@ def _add_base(raw: dict[str, Any], text: str, problems: list[str]) -> list[str]:
     option = f"--add-base {text!r}"
     name, separator, location = (part.strip() for part in text.partition("="))
     if not (name and separator and location):
-        problems.append(f"{option}: give NAME=POSTCODE or NAME=EASTING,NORTHING, e.g. 'Stafford=ST16 2DG'")
+        problems.append(f"{option}: give NAME=POSTCODE or NAME=EASTING,NORTHING, e.g. 'Stafford=ST16 2DQ'")
         return []
     if name in _base_names(raw):
         problems.append(f"{option}: there is already a base named {name!r}; use --set bases.{name}.... to change it")

@@ -22,5 +22,5 @@ def save_page(fmap: folium.Map, path: str | Path) -> Path:
         ``path``.
     """
     target = write_text_atomic(path, render_offline_html(fmap))
-    log.info("wrote %s (%.1f MB)", target, target.stat().st_size / 1e6)
+    log.debug("wrote %s (%.1f MB)", target, target.stat().st_size / 1e6)
     return target

@@ -240,7 +240,7 @@ def _snap_candidates(
     keep = np.sort(first)
     keep = keep[~np.isin(snapped.node_index[keep], bases.node_index)]
     if keep.size < len(snapped):
-        log.info(
+        log.debug(
             "dropped %d candidates that share a road node with a base or another candidate", len(snapped) - keep.size
         )
     return SnappedPoints(

@@ -13,6 +13,8 @@ chart beside it) atomically.
 
 from __future__ import annotations
 
+import datetime
+import importlib.metadata
 import logging
 import time
 from pathlib import Path
@@ -21,9 +23,10 @@ import pandas as pd
 
 from geodata import embedded
 from geodata.areas import lsoa_response_times, main_roads, reachable_areas
-from geodata.atomic import write_text_atomic
+from geodata.atomic import atomic_path, write_text_atomic
 from geodata.errors import InputDataError
 from maps.data import ReportData, ReportDataError
+from maps.handout import ReportTitle, shift_map_png
 from maps.report import build_report, response_chart_svg
 from optimiser.pages import save_page
 from optimiser.plan_input import WrittenPlan, load_plan_network, read_plan
@@ -39,7 +42,8 @@ def write_report(plan_dir: str | Path, out_html: str | Path, *, basemap: str | N
     plan_dir
         Folder written by ``hubplan optimise`` (``plan.gpkg`` and ``kpis.json``).
     out_html
-        HTML file to write; the chart goes to ``<stem>-chart.svg`` in the same folder.
+        HTML file to write; the chart goes to ``<stem>-chart.svg`` and a static map per shift to
+        ``<stem>-<shift>.png`` in the same folder.
     basemap
         ``None`` (default, works offline) or ``"osm"`` for OpenStreetMap tiles (needs internet).
 
@@ -57,9 +61,14 @@ def write_report(plan_dir: str | Path, out_html: str | Path, *, basemap: str | N
     started = time.perf_counter()
     plan = read_plan(plan_dir, demand=True, kpis=True)
     data = report_data(plan)
-    fmap = build_report(data, basemap=basemap)
+    title = report_title(plan)
+    pngs = {shift: shift_map_png(data, shift, title=f"{title.scenario}, {shift} shift") for shift in data.shifts}
+    fmap = build_report(data, basemap=basemap, title=title, shift_pngs=pngs)
     out = Path(out_html)
     chart = write_text_atomic(chart_path(out), response_chart_svg(data) + "\n")
+    for shift, png in pngs.items():
+        with atomic_path(shift_png_path(out, shift)) as temporary:
+            temporary.write_bytes(png)
     save_page(fmap, out)
     log.info(
         "report written: %s (%.1f MB) and %s in %.1f s",
@@ -69,6 +78,20 @@ def write_report(plan_dir: str | Path, out_html: str | Path, *, basemap: str | N
         time.perf_counter() - started,
     )
     return out
+
+
+def shift_png_path(out_html: Path, shift: str) -> Path:
+    """Where the static map of ``shift`` is written: ``report.html`` -> ``report-early.png``."""
+    return out_html.with_name(f"{out_html.stem}-{shift}.png")
+
+
+def report_title(plan: WrittenPlan) -> ReportTitle:
+    """The title block: the plan's scenario, today's date and this hubplan's version."""
+    try:
+        version = importlib.metadata.version("hubplan")
+    except importlib.metadata.PackageNotFoundError:
+        version = "(not installed)"
+    return ReportTitle(scenario=plan.settings.scenario, written_on=datetime.date.today().isoformat(), version=version)
 
 
 def chart_path(out_html: Path) -> Path:

@@ -91,7 +91,7 @@ def solve_scenario(prepared: PreparedScenario, *, on_shift: Callable[[str], None
         plan = solve_shift(prepared, instance, coverage_params(prepared, instance, shift))
         report = plan.report
         if report is not None:
-            log.info(
+            log.debug(
                 "shift %s: %s, objective %.1f, bound %.1f, gap %.4f%%, %.1f s",
                 shift,
                 report.status,

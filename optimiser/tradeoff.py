@@ -119,7 +119,7 @@ def scenario_tradeoff(solved: SolvedScenario, *, points: int, target_grade1: flo
             methods.add(sweep_method(params))
             covered += [plan.coverage.grade1_covered_demand for plan in plans]
             expected += [plan.coverage.grade1_expected_demand(busy, levels=None) for plan in plans]
-            log.info("%s, shift %s: swept %d location counts", prepared.scenario.name, shift, counts.size)
+            log.debug("%s, shift %s: swept %d location counts", prepared.scenario.name, shift, counts.size)
         if target_grade1 is not None:
             target_params = _target_params(params, target_grade1)
             answer = solve_min_locations(instance, target_grade1, target_params)

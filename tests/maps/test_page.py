@@ -20,7 +20,7 @@ def base_icons(group: folium.FeatureGroup) -> list[str]:
 
 def test_both_pages_load_the_shared_stylesheet_and_inline_it(data):
     for fmap, sheets in (
-        (build_report(data), ["hubplan.css"]),
+        (build_report(data), ["hubplan.css", "print.css"]),
         (build_comparison_page(page_data()), ["hubplan.css", "compare.css"]),
     ):
         linked = [href for _, href in fmap.default_css if href.startswith(STATIC_PREFIX)]

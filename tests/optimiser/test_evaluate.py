@@ -169,7 +169,7 @@ def test_skip_scores_the_rest_and_writes_the_rejects(plan_path, tmp_path):
 def test_police_uk_file_is_scored_in_the_untimed_shift_with_the_note(plan_path, tmp_path):
     out = tmp_path / "out"
     scored = run(plan_path, f"{INCIDENTS}/policeuk_2018-06.csv", out, on_bad_rows="skip", untimed_shift="night")
-    assert len(scored) > 0 and (scored["shift"] == "night").all() and (scored["hour"] == -1).all()
+    assert len(scored) > 0 and (scored["shift"] == "night").all() and scored["hour"].isna().all()
     assert set(pd.read_csv(out / "summary_by_hour.csv")["hour"]) == {"unknown"}
     assert set(pd.read_csv(out / "summary_by_month.csv")["month"]) == {"2018-06"}
     report = (out / "summary.md").read_text()

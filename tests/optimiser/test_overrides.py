@@ -78,9 +78,9 @@ def test_drop_base_removes_only_that_base(hubs):
 
 
 def test_add_base_by_postcode_is_staffed_like_the_smallest_base_and_says_so(hubs):
-    variant, notes = load_variant(HUBS, Overrides(add_bases=("Stafford=ST16 2DG",)))
+    variant, notes = load_variant(HUBS, Overrides(add_bases=("Stafford=ST16 2DQ",)))
     stafford = bases_by_name(variant)["Stafford"]
-    assert stafford.postcode == "ST16 2DG"
+    assert stafford.postcode == "ST16 2DQ"
     # Burton is the smallest 2018 hub in every shift.
     assert stafford.shifts == bases_by_name(hubs)["Burton"].shifts
     assert len(notes) == 1 and "Stafford" in notes[0] and "smallest" in notes[0]
@@ -146,11 +146,11 @@ def test_parse_value_reads_toml_or_keeps_text():
     assert parse_value("1.5") == 1.5
     assert parse_value("true") is True
     assert parse_value("cp-sat") == "cp-sat"
-    assert parse_value('"ST16 2DG"') == "ST16 2DG"
-    assert parse_value(" ST16 2DG ") == "ST16 2DG"
+    assert parse_value('"ST16 2DQ"') == "ST16 2DQ"
+    assert parse_value(" ST16 2DQ ") == "ST16 2DQ"
 
 
 def test_describe_lists_the_options_in_the_order_applied():
-    overrides = Overrides(add_bases=("Stafford=ST16 2DG",), sets=("bases.Burton.night.units=3",), drop_bases=("X",))
-    assert overrides.describe() == "--add-base 'Stafford=ST16 2DG' --set bases.Burton.night.units=3 --drop-base 'X'"
+    overrides = Overrides(add_bases=("Stafford=ST16 2DQ",), sets=("bases.Burton.night.units=3",), drop_bases=("X",))
+    assert overrides.describe() == "--add-base 'Stafford=ST16 2DQ' --set bases.Burton.night.units=3 --drop-base 'X'"
     assert Overrides().empty and not overrides.empty

@@ -69,8 +69,13 @@ def test_report_and_chart_are_written(small_report):
         "plan.csv",
         "plan.gpkg",
         "report-chart.svg",
+        "report-early.png",
+        "report-late.png",
+        "report-night.png",
         "report.html",
     ]
+    for shift in ("early", "late", "night"):
+        assert (small_report.parent / f"report-{shift}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_report_refuses_a_plan_without_kpis(small_report, tmp_path):
@@ -119,3 +124,46 @@ def _open_offline(browser, page_path: Path, shifts: list[str], screenshot: Path)
         seen["markers"].append(page.locator(".hubplan-location").count())
     context.close()
     return seen
+
+
+@pytest.mark.browser
+def test_report_prints_as_a_handout(small_report, tmp_path_factory, record_property):
+    """Printed (A4 landscape): map and controls hidden, a title block, every KPI section open, a page a shift."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    shifts = list(json.loads((small_report.parent / "kpis.json").read_text())["grade1"]["by_shift"])
+    folder = tmp_path_factory.mktemp("screenshots")
+    screenshot, pdf = folder / "small-report-printed.png", folder / "small-report.pdf"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 720}, offline=True)
+            page = context.new_page()
+            seen = watch(page)
+            page.goto(small_report.resolve().as_uri(), wait_until="load")
+            page.emulate_media(media="print")
+            page.screenshot(path=str(screenshot), full_page=True)
+            visible = {
+                name: page.locator(selector).first.is_visible()
+                for name, selector in (
+                    ("map", ".leaflet-container"),
+                    ("layers", ".leaflet-control-layers"),
+                    ("title", ".hubplan-titleblock"),
+                )
+            }
+            closed = page.locator(".hubplan-print details:not([open])").count()
+            shift_pages = page.locator(".hubplan-shift-page").count()
+            images = page.locator(".hubplan-shift-page img").evaluate_all("els => els.map(e => e.naturalWidth)")
+            page.pdf(path=str(pdf), format="A4", landscape=True, prefer_css_page_size=True)
+            context.close()
+        finally:
+            browser.close()
+    record_property("screenshot", str(screenshot))
+    print(f"printed screenshot: {screenshot}; pdf: {pdf}")
+    assert seen["errors"] == [] and seen["outside_requests"] == []
+    assert visible == {"map": False, "layers": False, "title": True}
+    assert closed == 0 and shift_pages == len(shifts)
+    assert len(images) == len(shifts) and min(images) > 0
+    pages = pdf.read_bytes().count(b"/Type /Page") - pdf.read_bytes().count(b"/Type /Pages")
+    assert len(shifts) + 1 <= pages <= len(shifts) + 2  # the title page (KPIs may run over), then a page a shift

@@ -1,0 +1,164 @@
+"""The printable part of the map report: a title block, a static map per shift and the deployment locations.
+
+On screen the report is the interactive map. Printed (A4 landscape, see
+``maps/static/print.css``) the interactive map and its controls are hidden
+and the print pages show instead: the title block and every KPI section
+expanded, then one page per shift with its static map and its deployment
+locations. The static maps (:func:`shift_map_png`, matplotlib, no browser)
+are also written beside the page as PNG files for slides. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html import escape
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
+from matplotlib.lines import Line2D  # noqa: E402
+
+from maps import style  # noqa: E402
+from maps.data import ReportData  # noqa: E402
+
+#: Size of a static shift map (inches) and its resolution: 1,500 x 1,000 pixels, a 3:2 slide.
+PNG_SIZE_IN = (10.0, 6.67)
+PNG_DPI = 150
+#: Room around the force area on a static map (metres).
+FRAME_MARGIN_M = 3_000.0
+
+
+@dataclass(frozen=True)
+class ReportTitle:
+    """What the title block says: the scenario, when the report was written and by which hubplan."""
+
+    scenario: str
+    written_on: str
+    version: str
+    description: str = ""
+
+
+def shift_map_png(data: ReportData, shift: str, *, title: str) -> bytes:
+    """A static map of one shift (PNG bytes): boundaries, main roads, Grade 1 reach, locations and bases.
+
+    Parameters
+    ----------
+    data
+        The report's frames (British National Grid).
+    shift
+        One of ``data.shifts``.
+    title
+        Heading drawn above the map.
+    """
+    figure, ax = plt.subplots(figsize=PNG_SIZE_IN)
+    try:
+        colours = {name: style.base_colour(k) for k, name in enumerate(data.base_names)}
+        reach = data.reachable[data.reachable["shift"] == shift]
+        for base, part in reach.groupby("base"):
+            part.plot(ax=ax, color=colours.get(str(base), "#888888"), alpha=0.12, linewidth=0)
+        data.roads.plot(ax=ax, color="#b9b9b9", linewidth=0.6)
+        local = data.boundaries[data.boundaries["kind"] != "force"]
+        local.boundary.plot(ax=ax, color="#555555", linewidth=0.6, linestyle="--")
+        data.boundaries[data.boundaries["kind"] == "force"].boundary.plot(ax=ax, color="#111111", linewidth=1.4)
+        locations = data.locations[data.locations["shift"] == shift]
+        for base, part in locations.groupby("base"):
+            part.plot(ax=ax, color=colours.get(str(base), "#888888"), markersize=22, edgecolor="white", linewidth=0.6)
+        _draw_bases(ax, data, colours)
+        _frame_force_area(ax, data)
+        ax.set_title(title, fontsize=12, loc="left")
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        ax.legend(handles=_legend_handles(data, colours), loc="lower left", fontsize=8, frameon=True)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=PNG_DPI)
+    finally:
+        plt.close(figure)
+    return buffer.getvalue()
+
+
+def _frame_force_area(ax, data: ReportData) -> None:
+    force = data.boundaries[data.boundaries["kind"] == "force"]
+    x0, y0, x1, y1 = (force if len(force) else data.boundaries).total_bounds
+    margin_m = FRAME_MARGIN_M
+    ax.set_xlim(x0 - margin_m, x1 + margin_m)
+    ax.set_ylim(y0 - margin_m, y1 + margin_m)
+
+
+def _draw_bases(ax, data: ReportData, colours: Mapping[str, str]) -> None:
+    for name, point in zip(data.bases["name"], data.bases.geometry, strict=True):
+        ax.scatter(point.x, point.y, s=90, marker="s", color=colours[str(name)], edgecolor="black", zorder=5)
+        ax.annotate(str(name), (point.x, point.y), xytext=(6, 6), textcoords="offset points", fontsize=9, zorder=6)
+
+
+def _legend_handles(data: ReportData, colours: Mapping[str, str]) -> list[Line2D]:
+    handles = [
+        Line2D([], [], marker="s", linestyle="", color=colours[str(name)], markeredgecolor="black", label=str(name))
+        for name in data.base_names
+    ]
+    handles.append(Line2D([], [], marker="o", linestyle="", color="#666666", label="deployment location"))
+    return handles
+
+
+def png_data_uri(png: bytes) -> str:
+    """``data:image/png;base64,...`` of ``png`` (so the page stays one self-contained file)."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def title_block_html(title: ReportTitle) -> str:
+    """The title block of the printed report."""
+    description = f"<p>{escape(title.description)}</p>" if title.description else ""
+    return (
+        f'<div class="hubplan-titleblock"><h1>Deployment plan: {escape(title.scenario)}</h1>{description}'
+        f"<p>Written {escape(title.written_on)} by hubplan {escape(title.version)}. All figures are modelled; "
+        "see the assumptions below.</p></div>"
+    )
+
+
+def expanded(panel_html: str) -> str:
+    """``panel_html`` with every ``<details>`` section open (for print)."""
+    return re.sub(r"<details(?![^>]*\bopen\b)", "<details open", panel_html)
+
+
+def locations_table_html(data: ReportData, shift: str) -> str:
+    """The shift's deployment locations: name, base, nearest postcode, Grade 1 incidents a year answered first."""
+    rows = data.locations[data.locations["shift"] == shift].sort_values(["base", "name"])
+    body = "".join(
+        f"<tr><td>{escape(str(row['name']))}</td><td>{escape(str(row['base']))}</td>"
+        f"<td>{escape(str(row['nearest_postcode']))}</td><td>{_number(row['grade1_first_response_per_year'])}</td></tr>"
+        for _, row in rows.iterrows()
+    )
+    return (
+        '<table class="hubplan-locations"><thead><tr><th>deployment location</th><th>base</th>'
+        "<th>nearest postcode</th><th>Grade 1 a year answered first</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def _number(value: object) -> str:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return f"{number:,.1f}" if math.isfinite(number) else "–"
+
+
+def print_pages_html(data: ReportData, title: ReportTitle, panel_html: str, pngs: Mapping[str, bytes]) -> str:
+    """Every print page: the title block and expanded KPIs, then per shift its static map and locations."""
+    pages = [f'<section class="hubplan-print-page">{title_block_html(title)}{expanded(panel_html)}</section>']
+    for shift in data.shifts:
+        count = int((data.locations["shift"] == shift).sum())
+        image = (
+            f'<img alt="map of the {escape(shift)} shift" src="{png_data_uri(pngs[shift])}">' if shift in pngs else ""
+        )
+        pages.append(
+            f'<section class="hubplan-print-page hubplan-shift-page"><h2>{escape(title.scenario)}, {escape(shift)} '
+            f"shift: {count} deployment locations</h2>{image}{locations_table_html(data, shift)}</section>"
+        )
+    return f'<div class="hubplan-print">{"".join(pages)}</div>'
