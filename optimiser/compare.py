@@ -202,7 +202,7 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         )
         save_page(build_comparison_page(page), staging / "comparison.html")
         names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders
-        written = move_into_place(staging, out, names)
+        written = move_into_place(staging, out, names, kind="comparison", owns=COMPARISON_FILES)
     return CompareResult(written, table, totals, expected_totals)
 
 

@@ -33,7 +33,7 @@ from geodata.errors import InputDataError
 from geodata.incidents import IncidentFileInfo, inspect_incident_file, iter_incident_chunks, reject_messages
 from geodata.policeuk import POLICE_UK_NOTE, read_grade_map
 from optimiser.evaluation_report import summary_markdown
-from optimiser.evaluation_summary import SummaryAccumulator
+from optimiser.evaluation_summary import DIMENSIONS, SummaryAccumulator
 from optimiser.plan_input import read_plan
 from optimiser.progress import terminal_progress
 from optimiser.response_model import ResponseModel, build_response_model
@@ -45,6 +45,18 @@ BAD_ROW_POLICIES = ("fail", "skip")
 #: Examples of each bad-row reason kept for the summary and the error message.
 EXAMPLES_PER_REASON = 5
 FAR_FROM_ROAD = "far_from_road"
+#: Every file ``evaluate`` may write into ``--out``: a run removes those it did not write this time
+#: (an earlier run's rejects.csv or modelled_vs_actual.csv), so nothing stale is left beside the new results.
+EVALUATION_FILES = (
+    "incidents.parquet",
+    "incidents.csv",
+    "rejects.csv",
+    *(f"summary_by_{dimension}.csv" for dimension in DIMENSIONS),
+    "modelled_vs_actual.csv",
+    "largest_differences.csv",
+    "bad_rows.csv",
+    "summary.md",
+)
 
 
 @dataclass(frozen=True)
@@ -157,7 +169,7 @@ def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
         )
         (staging / "summary.md").write_text(markdown)
         names = writer.names + names + ["summary.md"]
-        move_into_place(staging, out, names)
+        move_into_place(staging, out, names, kind="evaluation", owns=EVALUATION_FILES)
     seconds = time.perf_counter() - started
     log.info("scored %s incidents (%s bad rows) in %.1f s", f"{scored_rows:,}", f"{bad.total:,}", seconds)
     return EvaluateResult([out / n for n in names], scored_rows, bad.total, tables, seconds, dict(labels))

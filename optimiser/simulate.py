@@ -118,7 +118,7 @@ def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResu
         incidents.to_parquet(staging / "incidents.parquet", index=False)
         (staging / "simulation.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         (staging / "summary.md").write_text(simulation_markdown(summary, published), encoding="utf-8")
-        files = move_into_place(staging, out_dir, SIMULATION_FILES)
+        files = move_into_place(staging, out_dir, SIMULATION_FILES, kind="simulation", owns=SIMULATION_FILES)
     seconds = time.perf_counter() - started
     log.info("simulated %d replications of %d days in %.1f s", request.replications, days, seconds)
     return SimulateResult(files, summary, published, seconds, per_seed_figures(replications))
