@@ -412,6 +412,13 @@ def _prepare_osm_graph(graph: nx.MultiDiGraph, *, classes: frozenset[str], label
     _require_edges(graph, source=source)
     if not graph.graph.get("simplified"):
         graph = ox.simplify_graph(graph, edge_attrs_differ=["highway", "maxspeed"])
+    if graph.number_of_edges() == 0:  # osmnx drops a closed loop of roads that meets no other road
+        raise InputDataError(
+            "has driveable roads only in closed loops that meet no other road (e.g. a single ring road), "
+            "so no route can enter or leave them; use an extract that covers the connected road network, "
+            "e.g. Geofabrik's staffordshire-latest.osm.pbf",
+            source=source,
+        )
     return _add_travel_times(graph, source=source)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -12,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from geodata.atomic import STAGING_PREFIX, run_record_path
-from optimiser.cli import main
+from geodata.errors import InputDataError
+from geodata.incidents import read_incidents
+from geodata.points import read_points
+from optimiser.cli import build_parser, main
 from tests.optimiser.plans import shared_cache
 
 SIM = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "sim.toml"
@@ -90,3 +94,167 @@ def test_a_rerun_of_evaluate_removes_what_the_earlier_run_wrote_and_this_one_did
         assert name not in now
         assert name in said
     assert "incidents.parquet" in now and "summary.md" in now
+
+
+# --------------------------------------------------------------------------- issue 15.6: no tracebacks
+
+
+def _refused(argv: list[str], capsys, *expected: str) -> str:
+    """Run ``argv``; it must exit 2 with every ``expected`` text in the message and no traceback."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for text in expected:
+        assert text in err, err
+    return err
+
+
+def test_a_scenario_saved_in_a_windows_encoding_is_refused_with_the_fix(tmp_path, capsys):
+    scenario = tmp_path / "cafe.toml"
+    text = SIM.read_text(encoding="utf-8").replace('description = "', 'description = "Café: ')
+    scenario.write_bytes(text.encode("cp1252"))
+    _refused(["optimise", str(scenario), "--out", str(tmp_path / "out")], capsys, "is not UTF-8 text", "line 4")
+
+
+def test_an_osm_file_whose_only_roads_form_a_ring_is_refused(capsys):
+    ring = Path(__file__).resolve().parents[1] / "data" / "osm" / "ring_only.osm"
+    _refused(["network", "validate", "--network", str(ring)], capsys, "closed loops that meet no other road")
+
+
+def test_ctrl_c_prints_interrupted_and_exits_130(monkeypatch, capsys):
+    def interrupted(source):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("optimiser.cli.load_network", interrupted)
+    assert main(["network", "validate"]) == 130
+    err = capsys.readouterr().err
+    assert "hubplan: interrupted" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- issue 15.7: checks before any work
+
+
+@pytest.fixture
+def no_network_work(monkeypatch):
+    """Fail the test if a command starts building a network (its checks must come first)."""
+
+    def refuse(source):
+        raise AssertionError("network work started before the input was checked")
+
+    for module in ("optimiser.prepare", "optimiser.cli"):
+        monkeypatch.setattr(f"{module}.load_network", refuse)
+
+
+def _sim_with(tmp_path: Path, old: str, new: str) -> str:
+    text = SIM.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "edited.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("junction_spacing_m = 6000", "junction_spacing_m = -400", "[candidates] junction_spacing_m = -400"),
+        ("hotspots = 0", "hotspots = -3", "[candidates] hotspots = -3: must be a count >= 0"),
+        ("junctions = true", "junctions = false", "[candidates] produces no candidates"),
+        ("cell_m = 3000", 'cell_m = 3000\nweighting = "crime"', "[demand] weighting 'crime' is not one of"),
+        ("grade1_per_year = 3000", "grade1_per_year = -1", "[demand] annual volumes must be >= 0"),
+        ('name = "Burton"', 'name = "Burton"\nmax_travel_min = -5', "base 'Burton': max_travel_min = -5: must be"),
+        ('name = "Burton"', 'name = "Burton"\nmax_travel_min = 0', "base 'Burton': max_travel_min = 0: must be"),
+        ("northing = 323432", "northing = -323432", "base 'Burton': northing = -323432: must be a number in"),
+        ("max_base_travel_min = 40", "max_base_travel_min = -40", "[response] max_base_travel_min = -40"),
+        ("speed_factor = 1.2", "speed_factor = 1.2\nmax_snap_m = -1", "[network] max_snap_m = -1"),
+    ],
+)
+def test_scenario_values_are_refused_before_any_network_work(tmp_path, capsys, no_network_work, old, new, expected):
+    scenario = _sim_with(tmp_path, old, new)
+    _refused(["optimise", scenario, "--out", str(tmp_path / "out")], capsys, "is not a valid scenario", expected)
+
+
+def _read_only(folder: Path, monkeypatch) -> None:
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere; make the check see what an ordinary user would
+        monkeypatch.setattr("optimiser.options.os.access", lambda path, mode: Path(path) != folder)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["optimise", str(SIM), "--out", "{file}"], "--out {file}: is a file; give a folder"),
+        (["optimise", str(SIM), "--out", "{file}/sub"], "{file} is a file, so no folder can be made there"),
+        (["optimise", str(SIM), "--out", "{read_only}/plan"], "cannot write into {read_only} (permission denied)"),
+        (["optimise", str(SIM), "--out", "{tmp}/o", "--workers", "0"], "--workers 0: give a whole number from 1"),
+        (["report", "{tmp}", "--out", "{tmp}"], "--out {tmp}: is a folder; give a file name, e.g. {tmp}/report.html"),
+        (["matrix", "--origins", "a.csv", "--destinations", "b.csv", "--out", "{tmp}"], "--out {tmp}: is a folder"),
+        (["evaluate", "--plan", "p", "--incidents", "i.csv", "--out", "{file}"], "--out {file}: is a file"),
+        (["compare", str(SIM), str(SIM), "--out", "{tmp}/c", "--sweep-points", "-1"], "from 0 to 100"),
+        (["incidents", "synth", "--year", "1800", "--out", "{tmp}/i.csv"], "whole year from 1900 to 2099, got 1800"),
+    ],
+    ids=["file", "under-a-file", "read-only", "workers", "report", "matrix", "evaluate", "sweep", "synth-year"],
+)
+def test_bad_options_are_refused_before_any_work_naming_the_option(
+    tmp_path, capsys, monkeypatch, no_network_work, argv, expected
+):
+    (tmp_path / "afile").write_text("not a folder")
+    _read_only(tmp_path / "locked", monkeypatch)
+    names = {"tmp": tmp_path, "file": tmp_path / "afile", "read_only": tmp_path / "locked"}
+    _refused([arg.format(**names) for arg in argv], capsys, expected.format(**names))
+
+
+def test_matrix_with_no_points_is_refused(tmp_path, capsys):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,easting,northing\n")
+    argv = ["matrix", "--origins", str(empty), "--destinations", str(empty), "--out", str(tmp_path / "m.csv")]
+    _refused(argv, capsys, "has no points; give at least 1 row")
+
+
+# --------------------------------------------------------------------------- issue 15.8: messages
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["optimise", "{folder}", "--out", "{tmp}/o"],
+        ["matrix", "--origins", "{folder}", "--destinations", "{folder}", "--out", "{tmp}/m.csv"],
+        ["evaluate", "--plan", "{tmp}/plan", "--incidents", "{folder}", "--out", "{tmp}/e"],
+    ],
+    ids=["scenario", "points", "incidents"],
+)
+def test_a_folder_given_for_a_file_is_named_as_a_folder(tmp_path, capsys, monkeypatch, argv):
+    folder = tmp_path / "data.csv"
+    folder.mkdir()
+    monkeypatch.setattr("optimiser.evaluate.read_plan", lambda path: None)  # the incident file is what is tested
+    err = _refused([a.format(folder=folder, tmp=tmp_path) for a in argv], capsys, f"{folder}: is a folder, not a")
+    assert "no such" not in err
+
+
+def test_a_semicolon_separated_file_is_named_as_such(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("id;grade;timestamp;easting;northing\nA;1;2018-06-01T14:32:00;392176;323234\n")
+    with pytest.raises(InputDataError, match="is semicolon-separated"):
+        read_incidents(path)
+    with pytest.raises(InputDataError, match="is semicolon-separated"):
+        read_points(path)
+
+
+def test_a_field_of_several_mb_gets_a_readable_message(tmp_path):
+    path = tmp_path / "big.csv"
+    big = "x" * 3_000_000
+    path.write_text(f'id,grade,timestamp,easting,northing\nA,1,2018-06-01T14:32:00,392176,"{big}"\n')
+    with pytest.raises(InputDataError, match=r"has a value longer than 1 MB after line \d+: a quote left open") as info:
+        read_incidents(path)
+    assert "straddl" not in str(info.value)
+
+
+@pytest.mark.parametrize("flag", ["-q", "--quiet", "-v", "--verbose"])
+def test_global_flags_work_after_the_subcommand(flag):
+    parser = build_parser()
+    dest = "quiet" if flag in ("-q", "--quiet") else "verbose"
+    after = parser.parse_args(["optimise", "x.toml", "--out", "o", flag])
+    before = parser.parse_args([flag, "optimise", "x.toml", "--out", "o"])
+    neither = parser.parse_args(["incidents", "synth", "--year", "2018", "--out", "o.csv"])
+    assert getattr(after, dest) is True and getattr(before, dest) is True and getattr(neither, dest) is False
+    assert parser.parse_args(["network", "validate", flag]).__dict__[dest] is True
