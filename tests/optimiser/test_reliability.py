@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -45,10 +47,34 @@ def rerun_plan(tmp_path_factory) -> Path:
     killed = out / f"{STAGING_PREFIX}{_dead_pid()}@{socket.gethostname()}-x1y2z3"
     killed.mkdir()
     (killed / "plan.gpkg").write_bytes(b"half a plan")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HUBPLAN_CACHE_DIR", str(shared_cache(tmp_path_factory)))
-        assert main(["-q", "optimise", str(SIM), "--out", str(out), "--workers", "1"]) == 0
+    said = _Said()
+    logging.getLogger("optimiser.prepare").addHandler(said)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HUBPLAN_CACHE_DIR", str(shared_cache(tmp_path_factory)))
+            assert main(["optimise", str(SIM), "--out", str(out), "--workers", "1"]) == 0
+    finally:
+        logging.getLogger("optimiser.prepare").removeHandler(said)
+    (out.parent / f"{out.name}-log.txt").write_text("\n".join(said.lines))
     return out
+
+
+class _Said(logging.Handler):
+    """The messages logged to one logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_bases_and_candidates_snap_distances_are_reported(rerun_plan):
+    """Issue 15.2: how far every base (and the farthest candidate) was moved onto the roads is said."""
+    said = (rerun_plan.parent / f"{rerun_plan.name}-log.txt").read_text()
+    assert re.search(r"bases snapped to the road network: Stafford \d+ m, Burton \d+ m", said), said
+    assert re.search(r"candidates snapped to the road network: median \d+ m, farthest \S+ at \d+ m", said), said
 
 
 def test_a_rerun_of_optimise_removes_the_report_of_the_older_plan(rerun_plan):
@@ -145,11 +171,14 @@ def no_network_work(monkeypatch):
         monkeypatch.setattr(f"{module}.load_network", refuse)
 
 
-def _sim_with(tmp_path: Path, old: str, new: str) -> str:
+def _sim_with(tmp_path: Path, *changes: tuple[str, str]) -> str:
+    """sim.toml with each ``(old, new)`` text replaced once, written into ``tmp_path``."""
     text = SIM.read_text(encoding="utf-8")
-    assert old in text
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new, 1)
     path = tmp_path / "edited.toml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return str(path)
 
 
@@ -169,7 +198,7 @@ def _sim_with(tmp_path: Path, old: str, new: str) -> str:
     ],
 )
 def test_scenario_values_are_refused_before_any_network_work(tmp_path, capsys, no_network_work, old, new, expected):
-    scenario = _sim_with(tmp_path, old, new)
+    scenario = _sim_with(tmp_path, (old, new))
     _refused(["optimise", scenario, "--out", str(tmp_path / "out")], capsys, "is not a valid scenario", expected)
 
 
@@ -258,3 +287,40 @@ def test_global_flags_work_after_the_subcommand(flag):
     neither = parser.parse_args(["incidents", "synth", "--year", "2018", "--out", "o.csv"])
     assert getattr(after, dest) is True and getattr(before, dest) is True and getattr(neither, dest) is False
     assert parser.parse_args(["network", "validate", flag]).__dict__[dest] is True
+
+
+# --------------------------------------------------------------------------- issue 15.2: the area, whatever max_snap_m
+
+
+def test_a_base_far_outside_the_area_is_refused_even_with_a_large_max_snap_m(tmp_path, capsys, no_network_work):
+    """Following the old advice (a larger max_snap_m) must not give a plan for a base 23 km outside the area."""
+    scenario = _sim_with(
+        tmp_path,
+        ("easting = 425030\nnorthing = 323432", "easting = 433000\nnorthing = 279000"),
+        ("speed_factor = 1.2", "speed_factor = 1.2\nmax_snap_m = 100000"),
+    )
+    _refused(
+        ["optimise", scenario, "--out", str(tmp_path / "out")],
+        capsys,
+        "has bases more than [candidates] area_buffer_m = 2,000 m outside the force area",
+        "base 'Burton' at easting 433,000, northing 279,000 (near CV6",
+        "A larger max_snap_m would not help",
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_compare_refuses_an_added_base_outside_the_area_before_any_solve(tmp_path, capsys, no_network_work):
+    argv = ["compare", str(SIM), "--add-base", "Coventry=433000,279000", "--out", str(tmp_path / "c")]
+    _refused(argv, capsys, "--add-base 'Coventry=433000,279000': has bases more than", "is 22.9 km outside")
+
+
+def test_a_listed_candidate_site_outside_the_area_is_refused(tmp_path, capsys):
+    sites = tmp_path / "sites.csv"
+    sites.write_text("id,easting,northing\nstafford-station,391900,323100\ncoventry,433000,279000\n")
+    scenario = _sim_with(tmp_path, ("hotspots = 0", f'hotspots = 0\nfile = "{sites}"'))
+    _refused(
+        ["optimise", scenario, "--out", str(tmp_path / "out")],
+        capsys,
+        "has candidate sites more than [candidates] area_buffer_m",
+        "candidate site 'coventry' at easting 433,000",
+    )
