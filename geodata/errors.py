@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 
 class InputDataError(ValueError):
@@ -32,3 +33,34 @@ class InputDataError(ValueError):
 
 class NetworkSourceError(InputDataError):
     """A road network could not be obtained from the requested source."""
+
+
+def require_file(path: Path, *, what: str, fix: str = "check the path") -> None:
+    """Raise :class:`InputDataError` unless ``path`` is an existing file.
+
+    A folder where a file is expected is named as a folder, not reported as
+    missing. ``what`` names the file ("scenario file"); ``fix`` says what to do.
+    """
+    if path.is_file():
+        return
+    if path.is_dir():
+        raise InputDataError(f"is a folder, not a {what}; give the {what} inside it", source=str(path))
+    raise InputDataError(f"no such {what}; {fix}", source=str(path))
+
+
+def refuse_other_delimiter(header: Sequence[str], *, source: str) -> None:
+    """Raise :class:`InputDataError` if a CSV header read with commas looks separated by semicolons or tabs.
+
+    Spreadsheets in many locales save "CSV" with semicolons; read with
+    commas, the whole header becomes one column, which would otherwise be
+    reported as missing columns.
+    """
+    if len(header) != 1:
+        return
+    for name, delimiter in (("semicolon", ";"), ("tab", "\t")):
+        if delimiter in header[0]:
+            raise InputDataError(
+                f"is {name}-separated (header {header[0][:80]!r}); hubplan reads comma-separated CSV: save it "
+                "again as CSV with commas (in Excel: CSV UTF-8 (Comma delimited))",
+                source=source,
+            )

@@ -232,7 +232,9 @@ def _check_snap_distance(
     problems = [f"point {ids[i]!r} is {distance_m[i]:,.0f} m from the nearest node" for i in too_far]
     raise InputDataError(
         f"{too_far.size:,} point(s) are farther than max_snap_m={max_snap_m:,.0f} m from every node of "
-        f"network {network.name!r}; pass a larger max_snap_m or use a network that covers them",
+        f"network {network.name!r}; check their coordinates first (a typo, easting and northing swapped); "
+        "if they are right, use a network that covers them, or pass a larger max_snap_m to accept the walk "
+        "from the point to the road",
         source=source,
         problems=problems,
     )

@@ -27,7 +27,8 @@ import time
 import warnings
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 from xml.sax import SAXException
@@ -106,6 +107,11 @@ SUPPORTED_SUFFIXES: Mapping[str, str] = {
 
 #: Degrees of slack around a CRS's area of use before data counts as outside it.
 AREA_OF_USE_MARGIN_DEG = 1.0
+#: Seconds each request to OpenStreetMap's Nominatim and Overpass servers may take (osmnx's
+#: ``requests_timeout``, also the Overpass server-side limit) before ``place:`` gives up. osmnx
+#: waits 180 s by default, silently, on a network that drops packets; a place's roads arrive
+#: in a few seconds when the servers answer at all.
+PLACE_REQUEST_TIMEOUT_S = 25
 
 _OFFLINE_FIX = (
     "work offline instead: download an extract such as Geofabrik's staffordshire-latest.osm.pbf "
@@ -318,8 +324,15 @@ def _require_file(path: Path) -> None:
 def _download_place(place: str, network_type: str) -> nx.MultiDiGraph:
     """Call osmnx, turning its download and geocoding failures into NetworkSourceError."""
     source = f"place {place!r}"
+    log.info(
+        "waiting for OpenStreetMap (Nominatim for the boundary of %r, then Overpass for its roads); "
+        "each request gives up after %d s",
+        place,
+        PLACE_REQUEST_TIMEOUT_S,
+    )
     try:
-        return ox.graph_from_place(place, network_type=network_type, simplify=False, retain_all=True)
+        with _osmnx_timeout(PLACE_REQUEST_TIMEOUT_S):
+            return ox.graph_from_place(place, network_type=network_type, simplify=False, retain_all=True)
     except InsufficientResponseError as error:
         raise NetworkSourceError(
             f"OpenStreetMap returned no {network_type} roads for this place ({error}); check the name "
@@ -337,10 +350,22 @@ def _download_place(place: str, network_type: str) -> nx.MultiDiGraph:
     except _DOWNLOAD_ERRORS as error:
         raise NetworkSourceError(
             "could not download the road network: OpenStreetMap's Overpass/Nominatim servers could "
-            f"not be reached ({type(error).__name__}: {error}); check the internet connection, or "
+            f"not be reached within {PLACE_REQUEST_TIMEOUT_S} s ({type(error).__name__}: {error}); check the "
+            "internet connection, or "
             f"{_OFFLINE_FIX}",
             source=source,
         ) from error
+
+
+@contextmanager
+def _osmnx_timeout(seconds: int) -> Iterator[None]:
+    """Set osmnx's request timeout (a module-wide setting) for the block, then restore it."""
+    before = ox.settings.requests_timeout
+    ox.settings.requests_timeout = seconds
+    try:
+        yield
+    finally:
+        ox.settings.requests_timeout = before
 
 
 def _read_xml(path: Path) -> nx.MultiDiGraph:
@@ -412,6 +437,13 @@ def _prepare_osm_graph(graph: nx.MultiDiGraph, *, classes: frozenset[str], label
     _require_edges(graph, source=source)
     if not graph.graph.get("simplified"):
         graph = ox.simplify_graph(graph, edge_attrs_differ=["highway", "maxspeed"])
+    if graph.number_of_edges() == 0:  # osmnx drops a closed loop of roads that meets no other road
+        raise InputDataError(
+            "has driveable roads only in closed loops that meet no other road (e.g. a single ring road), "
+            "so no route can enter or leave them; use an extract that covers the connected road network, "
+            "e.g. Geofabrik's staffordshire-latest.osm.pbf",
+            source=source,
+        )
     return _add_travel_times(graph, source=source)
 
 

@@ -27,7 +27,7 @@ import pyproj
 
 from geodata.cells import Finding, cell_text
 from geodata.crs import BNG, require_metric_crs
-from geodata.errors import InputDataError
+from geodata.errors import InputDataError, refuse_other_delimiter, require_file
 from geodata.locations import (
     LOCATION_PREFERENCE,
     POSTCODE,
@@ -115,8 +115,7 @@ def read_points(path: str | Path, *, crs: object = BNG, postcode_lookup: Postcod
 def _read_table(path: Path) -> _Table:
     """Read the file as strings with normalised column names; structural errors raise at once."""
     source = str(path)
-    if not path.is_file():
-        raise InputDataError("no such file; check the path", source=source)
+    require_file(path, what="points file")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputDataError(f"has suffix {path.suffix!r}; save it as one of {', '.join(SUFFIXES)}", source=source)
@@ -144,6 +143,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, int]:
         raise InputDataError(f"is not UTF-8 text ({error.reason}); save it as UTF-8 CSV", source=str(path)) from error
     except pd.errors.ParserError as error:
         raise InputDataError(f"is not valid CSV: {error}", source=str(path)) from error
+    refuse_other_delimiter(list(frame.columns), source=str(path))
     return frame, "line", 2
 
 

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-from geodata.errors import InputDataError
+from geodata.errors import InputDataError, require_file
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,7 @@ def read_grade_map(path: str | Path) -> dict[str, int]:
 def _grade_map_rows(path: Path) -> list[tuple[int, str, str]]:
     """``(line, crime_type, grade)`` of every non-blank line; a missing file or column raises."""
     source = str(path)
-    if not path.is_file():
-        raise InputDataError("no such grade map file; check the path", source=source)
+    require_file(path, what="grade map file")
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)

@@ -8,6 +8,7 @@ on stderr with exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import sys
@@ -48,6 +49,7 @@ from optimiser.evaluate import BAD_ROW_POLICIES, EvaluateRequest, evaluate
 from optimiser.executor import SCHEDULER_ENV, scheduler_address
 from optimiser.networks import NETWORK_HELP, load_network
 from optimiser.optimise import JudgeOptions, optimise
+from optimiser.options import out_file_problems, out_folder_problems, whole_number_problems
 from optimiser.overrides import Overrides
 from optimiser.report import write_report
 from optimiser.simulate import SimulateRequest, published_figures, simulate_plan
@@ -55,6 +57,10 @@ from optimiser.simulate import SimulateRequest, published_figures, simulate_plan
 log = logging.getLogger(__name__)
 
 EXIT_BAD_INPUT = 2
+#: Exit code after Ctrl-C, as a shell reports a process ended by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
+#: Options of the main parser that are also accepted after a subcommand (``hubplan optimise X -q``).
+GLOBAL_FLAGS = ("quiet", "verbose")
 #: The shipped 2018 scenario, found beside the packages (a checkout or an editable install).
 DEMO_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "hubs-2018.toml"
 #: Proposals of the demo's simulation search (about two minutes on 2 cores once the travel table is cached).
@@ -68,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(quiet=args.quiet, verbose=args.verbose)
     try:
+        _check_options(args)
         return int(args.handler(args))
     except (InputDataError, ModelInputError) as error:
         print(f"hubplan: error: {error}", file=sys.stderr)
@@ -75,6 +82,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"hubplan: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("hubplan: interrupted (nothing half-written was left in --out)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+#: What ``--out`` of each command is; checked before any work (see :func:`_check_options`).
+OUT_KINDS = {
+    "demo": "folder",
+    "optimise": "folder",
+    "compare": "folder",
+    "evaluate": "folder",
+    "simulate": "folder",
+    "matrix": "file",
+    "report": "file",
+    "calibrate": "file",
+    "network save": "file",
+    "incidents synth": "file",
+}
+#: Largest ``--workers`` and ``--sweep-points`` accepted.
+MAX_WORKERS, MAX_SWEEP_POINTS = 256, 100
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--out``, ``--workers`` or ``--sweep-points`` before any work, naming the option."""
+    command = " ".join(str(part) for part in (args.command, getattr(args, "action", None)) if part)
+    problems = []
+    kind, out = OUT_KINDS.get(command), getattr(args, "out", None)
+    if kind == "folder" and out is not None:
+        problems += out_folder_problems(out)
+    elif kind == "file" and out is not None:
+        problems += out_file_problems(out, example={"report": "report.html"}.get(command, "out.csv"))
+    numbers = {}
+    if getattr(args, "workers", None) is not None:
+        numbers["--workers"] = (args.workers, 1, MAX_WORKERS)
+    if getattr(args, "sweep_points", None) is not None:
+        numbers["--sweep-points"] = (args.sweep_points, 0, MAX_SWEEP_POINTS)
+    problems += whole_number_problems(numbers)
+    if problems:
+        raise InputDataError("cannot run with these options", source=f"hubplan {command}", problems=problems)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,7 +146,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_calibrate(commands)
     _add_incidents(commands)
     _add_cache(commands)
+    _accept_global_flags_anywhere(parser, [a for a in parser._actions if a.dest in GLOBAL_FLAGS])
     return parser
+
+
+def _accept_global_flags_anywhere(parser: argparse.ArgumentParser, flags: list[argparse.Action]) -> None:
+    """Add ``flags`` to every subcommand, defaulting to "not given" so the main parser's value stands."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                for flag in flags:
+                    copied = copy.copy(flag)
+                    copied.default = argparse.SUPPRESS
+                    command._add_action(copied)
+                _accept_global_flags_anywhere(command, flags)
 
 
 def _add_demo(commands: argparse._SubParsersAction) -> None:

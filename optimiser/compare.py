@@ -37,7 +37,7 @@ from optimiser.optimise import SolvedScenario, solve_with_progress
 from optimiser.overrides import Overrides, load_variant
 from optimiser.pages import save_page
 from optimiser.plan_output import bases_layer, demand_layer, deployment_locations, write_plan
-from optimiser.prepare import locate_bases
+from optimiser.prepare import scenario_bases
 from optimiser.scenario import Scenario, load_scenario
 from optimiser.simulate import SimulateRequest, simulate_plan
 from optimiser.tradeoff import Tradeoff, scenario_tradeoff
@@ -123,7 +123,7 @@ def compare(request: CompareRequest, out_dir: str | Path) -> CompareResult:
             source="hubplan compare",
         )
     for _, definition, _, scenario in scenarios:
-        locate_bases(scenario.bases, source=definition)  # every base checked before the first solve
+        scenario_bases(scenario, source=definition)  # every base located and checked before the first solve
     compared = []
     for label, definition, notes, scenario in scenarios:
         log.info("scenario %s: %s", label, definition)
@@ -202,7 +202,7 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         )
         save_page(build_comparison_page(page), staging / "comparison.html")
         names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders
-        written = move_into_place(staging, out, names)
+        written = move_into_place(staging, out, names, kind="comparison", owns=COMPARISON_FILES)
     return CompareResult(written, table, totals, expected_totals)
 
 

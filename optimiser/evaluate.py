@@ -43,7 +43,7 @@ from geodata.policeuk import POLICE_UK_NOTE, read_grade_map
 from maps.misses import build_misses_page
 from maps.offline import render_offline_html
 from optimiser.evaluation_report import summary_markdown
-from optimiser.evaluation_summary import SummaryAccumulator
+from optimiser.evaluation_summary import DIMENSIONS, SummaryAccumulator
 from optimiser.plan_input import read_plan
 from optimiser.progress import terminal_progress
 from optimiser.response_model import ResponseModel, build_response_model
@@ -57,6 +57,19 @@ EXAMPLES_PER_REASON = 5
 FAR_FROM_ROAD = "far_from_road"
 #: police.uk publishes some crimes without a location: expected, counted, never fatal.
 POLICE_UK_EXPECTED = ("missing_location",)
+#: Every file ``evaluate`` may write into ``--out``: a run removes those it did not write this time
+#: (an earlier run's rejects.csv or modelled_vs_actual.csv), so nothing stale is left beside the new results.
+EVALUATION_FILES = (
+    "incidents.parquet",
+    "incidents.csv",
+    "rejects.csv",
+    *(f"summary_by_{dimension}.csv" for dimension in DIMENSIONS),
+    "modelled_vs_actual.csv",
+    "largest_differences.csv",
+    "bad_rows.csv",
+    "misses.html",
+    "summary.md",
+)
 
 
 @dataclass(frozen=True)
@@ -191,7 +204,7 @@ def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
         )
         (staging / "summary.md").write_text(markdown)
         names = writer.names + names + ["summary.md"]
-        move_into_place(staging, out, names)
+        move_into_place(staging, out, names, kind="evaluation", owns=EVALUATION_FILES)
     seconds = time.perf_counter() - started
     log.info("scored %s incidents (%s bad rows) in %.1f s", f"{scored_rows:,}", f"{bad.total:,}", seconds)
     return EvaluateResult([out / n for n in names], scored_rows, bad.total, tables, seconds, dict(labels), caveats)

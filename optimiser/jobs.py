@@ -13,6 +13,7 @@ import numpy as np
 
 from geodata import embedded
 from geodata.atomic import atomic_path
+from geodata.errors import InputDataError
 from geodata.matrix import SnappedPoints, snap_points, travel_time_matrix
 from geodata.matrix_cache import cached_travel_time_matrix, default_cache_dir
 from geodata.network import RoadNetwork
@@ -89,6 +90,8 @@ def matrix_to_csv(
 def read_and_snap(network: RoadNetwork, path: str | Path, *, max_snap_m: float) -> SnappedPoints:
     """Read a point file in the network's CRS and snap its points to the network."""
     points = read_points(path, crs=network.crs, postcode_lookup=embedded.lookup_postcodes)
+    if points.empty:
+        raise InputDataError("has no points; give at least 1 row with an id and a location", source=str(path))
     return snap_points(
         network,
         points["id"].to_numpy(),

@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from geodata.atomic import check_run
 from geodata.crs import BNG
 from geodata.errors import InputDataError
 from geodata.network import RoadNetwork
@@ -31,6 +32,8 @@ SETTINGS_LAYER = "settings"
 #: The layers every reader needs; ``demand`` is read only by those that ask for it.
 POINT_LAYERS = ("bases", "deployment_locations")
 DEMAND_LAYER = "demand"
+#: The kind of run record ``optimise`` commits a plan with (:func:`geodata.atomic.move_into_place`).
+PLAN_RUN = "plan"
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,8 +95,10 @@ def read_plan(path: str | Path, *, demand: bool = False, kpis: bool = False) -> 
     gpkg = _gpkg_path(Path(path))
     layers = (*POINT_LAYERS, *((DEMAND_LAYER,) if demand else ()), SETTINGS_LAYER)
     _check_files(gpkg, layers, kpis=kpis)
+    files = (gpkg.name, *((KPIS_FILE,) if kpis else ()))
+    run_id = check_run(gpkg.parent, PLAN_RUN, files, fix=_fix(gpkg.parent))
     frames = {layer: _in_bng(gpd.read_file(gpkg, layer=layer)) for layer in layers if layer != SETTINGS_LAYER}
-    return WrittenPlan(
+    plan = WrittenPlan(
         path=gpkg,
         settings=_settings(gpkg),
         bases=frames["bases"],
@@ -101,6 +106,9 @@ def read_plan(path: str | Path, *, demand: bool = False, kpis: bool = False) -> 
         demand=frames.get(DEMAND_LAYER),
         kpis=_kpis(gpkg.parent / KPIS_FILE) if kpis else None,
     )
+    if check_run(gpkg.parent, PLAN_RUN, files, fix=_fix(gpkg.parent)) != run_id:
+        raise InputDataError(f"was rewritten while it was read; {_fix(gpkg.parent)}", source=str(gpkg.parent))
+    return plan
 
 
 def load_plan_network(plan: WrittenPlan) -> RoadNetwork:

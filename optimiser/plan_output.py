@@ -1,8 +1,9 @@
 """Write a solved scenario: ``plan.gpkg``, ``plan.csv`` and ``kpis.json``, all or nothing.
 
-Files are written into a temporary folder beside the output folder and
-moved into place only when every one of them was written, so a failure
-never leaves a half-written plan.
+Files are written into a temporary folder inside the output folder and
+committed together only when every one of them was written (see
+:mod:`geodata.atomic`), so a failure never leaves a half-written plan, and a
+report or simulation of an earlier plan in the folder is removed.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from geodata.atomic import move_into_place, staging_folder
 from geodata.crs import BNG, crs_to_lonlat
 from models.kpis import PlanKpis
 from models.response import expected_cover
-from optimiser.plan_input import KPIS_FILE, PLAN_FILE, SETTINGS_LAYER
+from optimiser.plan_input import KPIS_FILE, PLAN_FILE, PLAN_RUN, SETTINGS_LAYER
 from optimiser.plan_settings import NetworkIdentity, PlanSettings, declared_base_areas
 from optimiser.prepare import PreparedScenario
 from optimiser.solve import ShiftResult
 
 PLAN_FILES = (PLAN_FILE, "plan.csv", KPIS_FILE)
+#: What hubplan draws from a plan into its folder (``optimise --report``, ``demo``, ``compare``): a new plan
+#: removes them, so no report or simulation of an older plan is left beside it.
+PLAN_DERIVED = ("report.html", "report-chart.svg", "simulation")
 
 
 def write_plan(
@@ -38,7 +42,7 @@ def write_plan(
         _write_geopackage(staging / PLAN_FILE, prepared, results, locations)
         locations.drop(columns="geometry").to_csv(staging / "plan.csv", index=False, float_format="%.6f")
         (staging / KPIS_FILE).write_text(json.dumps(kpis.to_json(), indent=2) + "\n")
-        return move_into_place(staging, out_dir, PLAN_FILES)
+        return move_into_place(staging, out_dir, PLAN_FILES, kind=PLAN_RUN, owns=PLAN_DERIVED)
 
 
 def deployment_locations(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.GeoDataFrame:

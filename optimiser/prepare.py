@@ -23,6 +23,7 @@ from geodata.demand import Demand, DemandParams, demand_nodes, modelled_demand
 from geodata.demand_incidents import demand_from_incidents
 from geodata.errors import InputDataError
 from geodata.incidents import read_incidents
+from geodata.incidents.area import AreaCheck
 from geodata.matrix import SnappedPoints, TravelTimeMatrix, snap_points
 from geodata.matrix_cache import cached_travel_time_matrix, default_cache_dir
 from geodata.network import RoadNetwork
@@ -67,10 +68,12 @@ class PreparedScenario:
 
 def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: int = 1) -> PreparedScenario:
     """Build the network, demand, candidates and response matrices of ``scenario``."""
+    bases = scenario_bases(scenario)
     network = load_network(scenario.network.source)
     demand = scenario_demand(scenario)
-    bases = locate_bases(scenario.bases, source=scenario.path)
     candidates = scenario_candidates(scenario, network, demand)
+    area = AreaCheck.build(None, scenario.candidates.area_buffer_m)
+    _refuse_outside(area, candidates, "candidate_id", what="candidate site", source=scenario.path)
     max_snap_m = scenario.network.max_snap_m
     demand_points = snap_points(
         network,
@@ -88,7 +91,9 @@ def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: in
         max_snap_m=max_snap_m,
         source=f"{scenario.path} bases",
     )
+    _log_base_snaps(base_points)
     candidate_points = _snap_candidates(network, candidates, base_points, max_snap_m)
+    _log_candidate_snaps(candidate_points)
     candidates = candidates.iloc[_positions(candidates, candidate_points)].reset_index(drop=True)
     sites = _concat_points(candidate_points, base_points)
     declared_base_areas(scenario, sorted(set(demand.nodes["la_name"])))  # refuse bad areas before any routing
@@ -151,6 +156,18 @@ def scenario_demand(scenario: Scenario) -> Demand:
     return demand_from_incidents(incidents, demand_nodes(spec.cell_m), params.shifts, source=spec.source)
 
 
+def scenario_bases(scenario: Scenario, *, source: str | None = None) -> pd.DataFrame:
+    """The located bases of ``scenario``, refused if any lies beyond ``[candidates] area_buffer_m`` of the force area.
+
+    Needs no network, so callers check every configuration before the first solve.
+    """
+    source = source or scenario.path
+    bases = locate_bases(scenario.bases, source=source)
+    area = AreaCheck.build(None, scenario.candidates.area_buffer_m)
+    _refuse_outside(area, bases, "name", what="base", source=source)
+    return bases
+
+
 def locate_bases(bases: tuple[BaseSpec, ...], *, source: str) -> pd.DataFrame:
     """Coordinates (BNG) of each base from its postcode, easting/northing or lon/lat."""
     rows, problems = [], []
@@ -168,6 +185,50 @@ def locate_bases(bases: tuple[BaseSpec, ...], *, source: str) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table["postcode"] = embedded.nearest_postcode(table["x_m"].to_numpy(), table["y_m"].to_numpy())
     return table
+
+
+def _refuse_outside(area: AreaCheck, points: pd.DataFrame, id_column: str, *, what: str, source: str) -> None:
+    """Refuse points more than ``[candidates] area_buffer_m`` outside the force area, whatever ``max_snap_m`` says.
+
+    A larger ``max_snap_m`` would snap such a point to the nearest Staffordshire
+    road, many kilometres away, and give a plan for a place that is not there.
+    """
+    ids, x, y = points[id_column], points["x_m"].to_numpy(float), points["y_m"].to_numpy(float)
+    outside = np.flatnonzero(area.outside(x, y))
+    if outside.size == 0:
+        return
+    km = area.distance_km(x[outside], y[outside])
+    problems = [
+        f"{what} {ids.iloc[i]!r} at easting {x[i]:,.0f}, northing {y[i]:,.0f} (near {postcode}) is {d:,.1f} km "
+        "outside the force area"
+        for i, d, postcode in zip(outside, km, embedded.nearest_postcode(x[outside], y[outside]), strict=True)
+    ]
+    raise InputDataError(
+        f"has {what}s more than [candidates] area_buffer_m = {area.buffer_m:,.0f} m outside the force area; check "
+        "their location (a postcode typo, easting and northing swapped, or lon/lat given as easting/northing). "
+        "A larger max_snap_m would not help: it would move them onto the nearest road in the area",
+        source=source,
+        problems=problems,
+    )
+
+
+def _log_base_snaps(bases: SnappedPoints) -> None:
+    """Say how far each base was moved onto the road network."""
+    moved = ", ".join(f"{name} {d:,.0f} m" for name, d in zip(bases.ids, bases.snap_distance_m, strict=True))
+    log.info("bases snapped to the road network: %s", moved)
+
+
+def _log_candidate_snaps(candidates: SnappedPoints) -> None:
+    """Say how far candidates were moved onto the road network: the median and the farthest."""
+    if len(candidates.ids) == 0:
+        return
+    far = int(np.argmax(candidates.snap_distance_m))
+    log.info(
+        "candidates snapped to the road network: median %.0f m, farthest %s at %.0f m",
+        float(np.median(candidates.snap_distance_m)),
+        candidates.ids[far],
+        float(candidates.snap_distance_m[far]),
+    )
 
 
 def _postcode_hint(postcode: str | None) -> str:

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from geodata.errors import InputDataError
+from geodata.errors import InputDataError, require_file
 
 GRADE_KEYS = ("target_min", "within_target", "mean_min")
 
@@ -43,8 +43,7 @@ class PublishedFigures:
 def read_published(path: str | Path) -> PublishedFigures:
     """Read and check a published-figures file; every problem is listed at once."""
     path = Path(path)
-    if not path.is_file():
-        raise InputDataError("no such published-figures file (see scenarios/published/)", source=str(path))
+    require_file(path, what="published-figures file", fix="check the path (see scenarios/published/)")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:

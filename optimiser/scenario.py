@@ -9,12 +9,14 @@ problem in the file is reported at once. See ``scenarios/hubs-2018.toml``.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from geodata.errors import InputDataError
+from geodata.demand import DemandParams
+from geodata.errors import InputDataError, require_file
 from models.bands import DEFAULT_BANDS
 
 SHIFT_NAMES = ("early", "late", "night")
@@ -203,10 +205,18 @@ def load_scenario(path: str | Path) -> Scenario:
 def read_scenario_toml(path: str | Path) -> dict[str, Any]:
     """The parsed TOML of a scenario file, unchecked (see :func:`scenario_from_dict`)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputDataError("no such scenario file; check the path (examples are in scenarios/)", source=str(path))
+    require_file(path, what="scenario file", fix="check the path (examples are in scenarios/)")
     try:
-        return tomllib.loads(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise InputDataError(
+            f"is not UTF-8 text (byte {error.object[error.start : error.start + 1]!r} on line {line}); save it "
+            "as UTF-8 (in Notepad: Save As, Encoding UTF-8)",
+            source=str(path),
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise InputDataError(f"is not valid TOML: {error}", source=str(path)) from None
 
@@ -341,6 +351,8 @@ def _shifts(table: Any, where: str, problems: list[str]) -> dict[str, ShiftStaff
 def _check_values(sections: dict[str, Any], bases: tuple[BaseSpec, ...], problems: list[str]) -> None:
     _check_solver(sections["solver"], problems)
     _check_response(sections["response"], sections["network"], problems)
+    _check_demand(sections["demand"], problems)
+    _check_candidates(sections["candidates"], problems)
     _check_bases(bases, problems)
     _check_simulation(sections["simulation"], problems)
 
@@ -368,6 +380,11 @@ def _check_solver(solver: SolverSpec, problems: list[str]) -> None:
 def _check_response(response: ResponseSpec, network: NetworkSpec, problems: list[str]) -> None:
     if not 0 < network.speed_factor <= 2.0:
         problems.append(f"[network] speed_factor = {network.speed_factor}: must be in (0, 2]")
+    if not 0 < network.max_snap_m < math.inf:
+        problems.append(f"[network] max_snap_m = {network.max_snap_m}: must be a distance > 0 in metres")
+    for key in ("max_base_travel_min", "job_time_grade1_min", "job_time_grade2_min"):
+        if not 0 < getattr(response, key) < math.inf:
+            problems.append(f"[response] {key} = {getattr(response, key)}: must be > 0 minutes")
     if response.mobilisation_s < 0 or response.mobilisation_s >= 60 * response.target_grade1_min:
         problems.append("[response] mobilisation_s must be >= 0 and shorter than the Grade 1 target")
     if not 0 < response.target_grade1_min <= response.target_grade2_min:
@@ -392,11 +409,59 @@ def _check_simulation(spec: SimulationSpec, problems: list[str]) -> None:
         )
 
 
+def _check_demand(spec: DemandSpec, problems: list[str]) -> None:
+    """The ``[demand]`` values, by the rules of :class:`geodata.demand.DemandParams` (one home for them)."""
+    try:
+        DemandParams(
+            grade1_per_year=spec.grade1_per_year,
+            grade2_per_year=spec.grade2_per_year,
+            weighting=spec.weighting,
+            cell_m=spec.cell_m,
+            night_centre_exponent=spec.night_centre_exponent,
+        )
+    except InputDataError as error:
+        problems += [f"[demand] {problem}" for problem in error.problems]
+
+
+def _check_candidates(spec: CandidateSpec, problems: list[str]) -> None:
+    for key in ("junction_spacing_m", "hotspot_spacing_m", "area_buffer_m"):
+        if not 0 <= getattr(spec, key) < math.inf:
+            problems.append(f"[candidates] {key} = {getattr(spec, key)}: must be a distance >= 0 in metres")
+    if spec.hotspots < 0:
+        problems.append(f"[candidates] hotspots = {spec.hotspots}: must be a count >= 0 (0 turns hotspots off)")
+    if not (spec.junctions or spec.hotspots > 0 or spec.file):
+        problems.append("[candidates] produces no candidates; set junctions = true, hotspots > 0 or give a file")
+
+
 def _check_bases(bases: tuple[BaseSpec, ...], problems: list[str]) -> None:
+    for base in bases:
+        _check_base_values(base, problems)
     names = [base.name for base in bases]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         problems.append(f"bases: names must be unique; repeated: {', '.join(duplicates)}")
+
+
+def _check_base_values(base: BaseSpec, problems: list[str]) -> None:
+    """The numbers of one ``[[bases]]`` entry, named by the scenario's keys."""
+    where = f"base {base.name!r}"
+    if base.max_travel_min is not None and not (_is_number(base.max_travel_min) and 0 < base.max_travel_min < math.inf):
+        problems.append(
+            f"{where}: max_travel_min = {base.max_travel_min!r}: must be a number of minutes > 0 (the largest "
+            "travel time from the base to its deployment locations; leave it out to use [response] "
+            "max_base_travel_min)"
+        )
+    ranges = {"easting": (0, 700_000), "northing": (0, 1_300_000), "lon": (-180, 180), "lat": (-90, 90)}
+    for key, (low, high) in ranges.items():
+        value = getattr(base, key)
+        if value is not None and not (_is_number(value) and low <= value <= high):
+            problems.append(f"{where}: {key} = {value!r}: must be a number in [{low:,}, {high:,}]")
+    if base.postcode is not None and not isinstance(base.postcode, str):
+        problems.append(f'{where}: postcode = {base.postcode!r}: must be a string, e.g. "ST16 2DQ"')
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_same_shifts(items: Any, problems: list[str]) -> None:

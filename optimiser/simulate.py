@@ -100,7 +100,7 @@ def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResu
         incidents.to_parquet(staging / "incidents.parquet", index=False)
         (staging / "simulation.json").write_text(json.dumps(run.summary, indent=2) + "\n", encoding="utf-8")
         (staging / "summary.md").write_text(simulation_markdown(run.summary, run.published), encoding="utf-8")
-        files = move_into_place(staging, out_dir, SIMULATION_FILES)
+        files = move_into_place(staging, out_dir, SIMULATION_FILES, kind="simulation", owns=SIMULATION_FILES)
     seconds = time.perf_counter() - started
     log.info("simulated %d replications of %d days in %.1f s", request.replications, run.days, seconds)
     return SimulateResult(files, run.summary, run.published, seconds, per_seed_figures(run.replications))

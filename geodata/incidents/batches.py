@@ -69,6 +69,13 @@ def csv_batches(path: Path) -> Iterator[Batch]:
         for record_batch in reader:
             yield tracker.batch(pa.Table.from_batches([record_batch]))
     except pa.ArrowInvalid as error:
+        if "straddl" in str(error):  # pyarrow's words for a value longer than a block
+            raise InputDataError(
+                f"has a value longer than {CSV_BLOCK_BYTES // (1 << 20)} MB after line {tracker.last_line}: a "
+                "quote left open (everything after it becomes one value) or a very large field; incident "
+                "values are short, so close the quote or remove the value",
+                source=str(path),
+            ) from error
         raise InputDataError(
             f"cannot be read after line {tracker.last_line} ({error}; pyarrow counts the header as row 1); "
             "save it as UTF-8 CSV with every quoted value closed",

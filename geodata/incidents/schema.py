@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from geodata.errors import InputDataError
+from geodata.errors import InputDataError, refuse_other_delimiter, require_file
 from geodata.locations import LOCATION_PREFERENCE, LON_LAT
 from geodata.policeuk import DEFAULT_CRIME_TYPE_GRADES, check_grade_map
 
@@ -208,8 +208,7 @@ def inspect_with_layout(path: Path, grade_map: Mapping[str, int] | None) -> tupl
 def _read_header(path: Path) -> tuple[list[str], str]:
     """The column names as written, and ``"csv"`` or ``"parquet"``."""
     source = str(path)
-    if not path.is_file():
-        raise InputDataError("no such incident file; check the path", source=source)
+    require_file(path, what="incident file")
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         return csv_header(path), "csv"
@@ -237,6 +236,7 @@ def csv_header(path: Path) -> list[str]:
         raise InputDataError(f"has a header line that is not valid CSV: {error}", source=source) from error
     if not header or not any(name.strip() for name in header):
         raise InputDataError("is empty; expected a header line. Accepted schemas: " + ACCEPTED_SCHEMAS, source=source)
+    refuse_other_delimiter(header, source=source)
     if any("\n" in name or "\r" in name for name in header):
         raise InputDataError("has a column name with a line break; put the header on one line", source=source)
     return header

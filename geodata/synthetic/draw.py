@@ -20,6 +20,7 @@ import pandas as pd
 from geodata import embedded
 from geodata.demand import DemandParams, modelled_demand
 from geodata.errors import InputDataError
+from geodata.incidents.times import TIMESTAMP_YEARS
 from geodata.synthetic.attendance import AttendanceParams, draw_attendance_s
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,9 @@ class SyntheticIncidentParams:
 
     def __post_init__(self) -> None:
         problems = []
-        if not _is_int(self.year) or not 1000 <= self.year <= 9999:
-            problems.append(f"year must be a four-digit whole year, got {self.year!r}")
+        first, last = TIMESTAMP_YEARS[0], TIMESTAMP_YEARS[1] - 1
+        if not _is_int(self.year) or not first <= self.year <= last:  # the years hubplan reads back
+            problems.append(f"year must be a whole year from {first} to {last}, got {self.year!r}")
         if self.n is not None and (not _is_int(self.n) or self.n < 1):
             problems.append(f"n must be a whole number >= 1 (or None for one year), got {self.n!r}")
         if not 0.0 <= self.grade3_share < 1.0:

@@ -30,6 +30,7 @@ from geodata.errors import InputDataError, NetworkSourceError
 from geodata.network import RoadNetwork
 from geodata.osm import (
     DRIVEABLE_CLASSES,
+    PLACE_REQUEST_TIMEOUT_S,
     UK_FALLBACK_SPEEDS_KPH,
     network_from_file,
     network_from_place,
@@ -360,6 +361,26 @@ def test_network_from_place_offline_suggests_offline_sources(error: Exception, m
     assert "staffordshire-latest.osm.pbf" in message
     assert "GraphML" in message
     assert "--network default" in message
+
+
+def test_place_downloads_wait_at_most_the_short_timeout_and_say_what_for(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 15.9: osmnx's silent 180 s wait becomes PLACE_REQUEST_TIMEOUT_S (20-30 s), announced, then restored."""
+    seen = []
+
+    def timed_out(query: str, **kwargs: object) -> nx.MultiDiGraph:
+        seen.append(ox.settings.requests_timeout)
+        raise requests.exceptions.ReadTimeout("read timed out")
+
+    monkeypatch.setattr(ox, "graph_from_place", timed_out)
+    monkeypatch.setattr(ox.settings, "requests_timeout", 180)
+    with caplog.at_level(logging.INFO, logger="geodata.osm"), pytest.raises(NetworkSourceError, match="within 25 s"):
+        network_from_place("Stafford, England")
+    assert seen == [PLACE_REQUEST_TIMEOUT_S] and 20 <= PLACE_REQUEST_TIMEOUT_S <= 30
+    assert ox.settings.requests_timeout == 180
+    assert "waiting for OpenStreetMap (Nominatim for the boundary of 'Stafford, England'" in caplog.text
+    assert "each request gives up after 25 s" in caplog.text
 
 
 def test_network_from_place_with_no_roads_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,7 +82,7 @@ def test_geographic_output_crs_is_rejected(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InputDataError, match=r"nope\.csv: no such file; check the path"):
+    with pytest.raises(InputDataError, match=r"nope\.csv: no such points file; check the path"):
         read_points(tmp_path / "nope.csv")
 
 

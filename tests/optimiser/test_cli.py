@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from optimiser.cli import main
+from tests.offline import sockets_blocked
 
 
 @pytest.fixture(autouse=True)
@@ -142,7 +143,9 @@ def test_validate_json_has_the_documented_shape(capsys):
 def test_demo_prints_validation_and_matrix_summary(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the demo must write only where it is told
     demo = ["-q", "demo", "--out", str(tmp_path / "demo"), "--replications", "2", "--days", "14", "--improve", "4"]
-    assert main(demo) == 0
+    with sockets_blocked() as attempts:  # and needs no network (issue 15.10)
+        assert main(demo) == 0
+    assert attempts == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "demo"]  # the matrix cache and --out only
     assert {"plan.gpkg", "kpis.json", "report.html"} <= {p.name for p in (tmp_path / "demo").iterdir()}
     kpis = json.loads((tmp_path / "demo" / "kpis.json").read_text())

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from geodata.atomic import run_record_path
 from optimiser.cli import main
 from optimiser.compare import CompareRequest, compare
 from optimiser.overrides import Overrides
@@ -46,8 +47,9 @@ def test_writes_every_file_and_a_plan_folder_per_scenario(compared):
     for name in ("comparison.csv", "comparison.md", "comparison.html", "tradeoff.png"):
         assert (out / name).stat().st_size > 0
     for folder in ("small", "no-Burton"):
-        assert {p.name for p in (out / folder).iterdir()} == {"plan.gpkg", "plan.csv", "kpis.json"}
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+        record = run_record_path(out / folder, "plan").name
+        assert {p.name for p in (out / folder).iterdir()} == {"plan.gpkg", "plan.csv", "kpis.json", record}
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [run_record_path(out, "comparison").name]
     # small.toml optimises travel-only cover, so its sweep is solved exactly.
     for name in ("comparison.md", "comparison.html"):
         assert "Sweep method: small exact (MIP); no Burton exact (MIP)." in (out / name).read_text()

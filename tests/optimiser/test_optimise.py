@@ -13,6 +13,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from geodata.atomic import run_record_path
 from maps.panel import group_shares, kpi_panel_html
 from models.kpis import PlanKpis
 from optimiser.cli import main
@@ -34,7 +35,9 @@ def small_plan(tmp_path_factory) -> Path:
 
 
 def test_optimise_writes_the_three_files(small_plan):
-    assert sorted(p.name for p in small_plan.iterdir()) == ["kpis.json", "plan.csv", "plan.gpkg"]
+    record = run_record_path(small_plan, "plan")
+    assert sorted(p.name for p in small_plan.iterdir()) == sorted([record.name, "kpis.json", "plan.csv", "plan.gpkg"])
+    assert json.loads(record.read_text())["state"] == "complete"
     layers = {name for name, _ in pyogrio.list_layers(small_plan / "plan.gpkg")}
     assert layers == {"bases", "deployment_locations", "demand", "settings"}
 
@@ -99,6 +102,8 @@ def test_incidents_at_the_demand_nodes_score_as_the_plan_says(small_plan, tmp_pa
 
 
 def _rewrite_settings(plan_dir: Path, change) -> None:
+    """Edit the settings layer and drop the run record, as a plan assembled by hand (no record) would be."""
+    run_record_path(plan_dir, "plan").unlink()
     gpkg = plan_dir / "plan.gpkg"
     table = pyogrio.read_dataframe(gpkg, layer="settings")
     settings = json.loads(table["value"].iloc[0])

@@ -15,6 +15,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
+from geodata.atomic import run_record_path
 from geodata.errors import InputDataError
 from maps import layers
 from optimiser.cli import main
@@ -65,6 +66,7 @@ def test_report_and_chart_are_written(small_report):
     chart = ElementTree.parse(chart_path(small_report)).getroot()
     assert chart.tag == "{http://www.w3.org/2000/svg}svg"
     assert sorted(p.name for p in small_report.parent.iterdir()) == [
+        run_record_path(small_report.parent, "plan").name,
         "kpis.json",
         "plan.csv",
         "plan.gpkg",

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geodata.atomic import run_record_path
 from optimiser.cli import main
 from optimiser.plan_input import read_plan
 from optimiser.replications import run_replications
@@ -79,7 +80,12 @@ def _simulate(plan: Path, out: Path, *extra: str) -> dict:
 
 def test_outputs_have_the_documented_shape(sim_plan, tmp_path):
     summary = _simulate(sim_plan, tmp_path / "a", "--workers", "1")
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["incidents.parquet", "simulation.json", "summary.md"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        run_record_path(tmp_path / "a", "simulation").name,
+        "incidents.parquet",
+        "simulation.json",
+        "summary.md",
+    ]
     assert (summary["replications"], summary["seed"], summary["days"]) == (3, 1, 20)
     for grade in ("grade1", "grade2"):
         figures = summary[grade]

@@ -58,7 +58,9 @@ def test_default_n_is_one_year_of_grade_1_and_2():
 
 
 def test_bad_parameters_are_reported_together():
-    with pytest.raises(InputDataError, match=r"(?s)four-digit whole year.*n must be.*grade3_share.*seed must"):
+    with pytest.raises(
+        InputDataError, match=r"(?s)whole year from 1900 to 2099, got 99.*n must be.*grade3_share.*seed must"
+    ):
         SyntheticIncidentParams(year=99, n=0, grade3_share=1.0, seed=-1)
     with pytest.raises(InputDataError, match="bases 'hub_2030' is not one of hub_2018, lpt_2022"):
         AttendanceParams(bases="hub_2030")
