@@ -32,6 +32,8 @@ SETTINGS_LAYER = "settings"
 #: The layers every reader needs; ``demand`` is read only by those that ask for it.
 POINT_LAYERS = ("bases", "deployment_locations")
 DEMAND_LAYER = "demand"
+#: Every candidate site of the scenario; read with the demand layer when present (plans written since it exists).
+CANDIDATES_LAYER = "candidates"
 #: The kind of run record ``optimise`` commits a plan with (:func:`geodata.atomic.move_into_place`).
 PLAN_RUN = "plan"
 
@@ -52,6 +54,9 @@ class WrittenPlan:
         ``location_id, base, shift, name, easting, northing, ...``: one row per location and shift (BNG).
     demand
         The ``demand`` layer (per node and shift), when asked for.
+    candidates
+        Every candidate site (``candidate_id, kind, easting, northing``), read with
+        ``demand`` when the plan has the layer; ``None`` otherwise.
     kpis
         ``kpis.json``, when asked for.
     """
@@ -62,6 +67,7 @@ class WrittenPlan:
     locations: gpd.GeoDataFrame
     demand: gpd.GeoDataFrame | None = None
     kpis: PlanKpis | None = None
+    candidates: gpd.GeoDataFrame | None = None
 
     @property
     def folder(self) -> Path:
@@ -105,10 +111,17 @@ def read_plan(path: str | Path, *, demand: bool = False, kpis: bool = False) -> 
         locations=frames["deployment_locations"],
         demand=frames.get(DEMAND_LAYER),
         kpis=_kpis(gpkg.parent / KPIS_FILE) if kpis else None,
+        candidates=_candidates(gpkg) if demand else None,
     )
     if check_run(gpkg.parent, PLAN_RUN, files, fix=_fix(gpkg.parent)) != run_id:
         raise InputDataError(f"was rewritten while it was read; {_fix(gpkg.parent)}", source=str(gpkg.parent))
     return plan
+
+
+def _candidates(gpkg: Path) -> gpd.GeoDataFrame | None:
+    if CANDIDATES_LAYER not in set(pyogrio.list_layers(gpkg)[:, 0]):
+        return None
+    return _in_bng(gpd.read_file(gpkg, layer=CANDIDATES_LAYER))
 
 
 def load_plan_network(plan: WrittenPlan) -> RoadNetwork:

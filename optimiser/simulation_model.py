@@ -187,12 +187,16 @@ def simulation_geometry(
     workers
         Processes for the travel table.
     extra_sites_xy
-        ``(k, 2)`` easting and northing of further sites cars may be posted at
-        (all candidate sites, for a search); they become places too.
+        ``(k, 2)`` easting and northing of further sites cars may be posted at;
+        they become places too. Default: the plan's candidate sites (its
+        ``candidates`` layer), so that every plan of a scenario shares one
+        travel table and a search can post cars anywhere a plan could.
     """
     if plan.demand is None:
         raise ValueError("the simulation needs a plan read with read_plan(..., demand=True)")
     network = load_plan_network(plan).with_speed_factor(plan.response.speed_factor)
+    if extra_sites_xy is None and plan.candidates is not None:
+        extra_sites_xy = plan.candidates[["easting", "northing"]].to_numpy(float)
     nodes = _node_table(plan, extra_sites_xy)
     node_places, unique_nodes = _places_of(network, nodes)
     travel = cached_node_travel_table(network, unique_nodes, cache_dir=cache_dir, workers=workers)
@@ -368,13 +372,15 @@ def _node_table(plan: WrittenPlan, extra_sites_xy: np.ndarray | None = None) -> 
 
 
 def _places_of(network, nodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Place index of every row of ``nodes``, and the road node of every place (distinct nodes, first seen first)."""
+    """Place index of every row of ``nodes``, and the road node of every place (distinct nodes, ascending).
+
+    Ascending road nodes: two plans of one scenario (whose posts are among its
+    candidate sites) then have the same places in the same order, hence one
+    cached travel table.
+    """
     road_node, _ = nearest_nodes(network, nodes["x_m"].to_numpy(float), nodes["y_m"].to_numpy(float))
-    unique, first, inverse = np.unique(road_node, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return rank[inverse].astype(np.int64), unique[order].astype(np.int64)
+    unique, inverse = np.unique(road_node, return_inverse=True)
+    return inverse.astype(np.int64), unique.astype(np.int64)
 
 
 def _demand_weights(plan: WrittenPlan, nodes: pd.DataFrame, node_places: np.ndarray, n_places: int) -> np.ndarray:
