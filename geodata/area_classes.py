@@ -243,7 +243,9 @@ def read_ons_classification(path: str | Path, force_lsoas: pd.Series | None = No
     elif missing:
         problems.append(f"{len(missing)} force LSOAs are missing: {', '.join(missing[:10])}")
     if problems:
-        raise InputDataError("is not a usable ONS Rural-Urban Classification 2011 file", source=str(path), problems=problems)
+        raise InputDataError(
+            "is not a usable ONS Rural-Urban Classification 2011 file", source=str(path), problems=problems
+        )
     force = {code: classes[code] for code in sorted(set(wanted))}
     return AreaClassification(
         classes=force,
@@ -320,6 +322,7 @@ def load_area_classification(source: str, *, folder: Path | None = None) -> Area
 def _count_line(classification: AreaClassification, lsoas: pd.DataFrame) -> str:
     table = classification.counts(lsoas)
     return "; ".join(
-        f"{row.area_class} {row.lsoas} LSOAs ({row.lsoa_share:.1%}), {row.persons:,.0f} people ({row.persons_share:.1%})"
+        f"{row.area_class} {row.lsoas} LSOAs ({row.lsoa_share:.1%}), "
+        f"{row.persons:,.0f} people ({row.persons_share:.1%})"
         for row in table.itertuples()
     )

@@ -278,9 +278,7 @@ def _target_problems(targets: Mapping[int, Mapping[str, float]]) -> list[str]:
             for c, v in given.items()
             if not (_is_number(v) and math.isfinite(v) and v > 0)
         ]
-    if not problems and any(
-        targets[1][c] > targets[2][c] for c in AREA_CLASSES
-    ):
+    if not problems and any(targets[1][c] > targets[2][c] for c in AREA_CLASSES):
         problems.append("grade1: a Grade 1 target is longer than the Grade 2 target of the same class")
     return problems
 

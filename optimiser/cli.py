@@ -38,6 +38,7 @@ from optimiser.networks import NETWORK_HELP, load_network
 from optimiser.optimise import optimise
 from optimiser.overrides import Overrides
 from optimiser.report import write_report
+from optimiser.scenario import load_scenario, with_standard
 from optimiser.simulate import SimulateRequest, simulate_plan
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ def _add_optimise(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--out", required=True, help="output folder")
     command.add_argument("--workers", type=int, default=2, help="processes for the travel-time matrix (default 2)")
     command.add_argument("--report", action="store_true", help="also write the map report (report.html) into --out")
+    _add_standard(command)
     command.set_defaults(handler=_run_optimise)
 
 
@@ -190,6 +192,7 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         default=None,
         help="add an online OpenStreetMap basemap (off by default: the report needs no internet)",
     )
+    _add_standard(command)
     command.set_defaults(handler=_run_report)
 
 
@@ -253,7 +256,18 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--seed", type=int, default=1, help="seed of the first simulated replication (default 1)")
     command.add_argument("--days", type=int, default=365, help="days per simulated replication (default 365)")
     command.add_argument("--workers", type=int, default=2, help="processes for the travel-time matrix (default 2)")
+    _add_standard(command)
     command.set_defaults(handler=_run_compare)
+
+
+STANDARD_HELP = (
+    "response standard to measure against: a shipped name (force-2018: 15 and 60 min everywhere; national: "
+    "Grade 1 15 min urban, 20 min rural) or a standard TOML file; default: the scenario's (or plan's) own"
+)
+
+
+def _add_standard(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--standard", default=None, metavar="NAME|FILE", help=STANDARD_HELP)
 
 
 def _share(text: str) -> float:
@@ -278,6 +292,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         replications=args.replications,
         seed=args.seed,
         days=args.days,
+        standard=args.standard,
     )
     result = compare(request, args.out)
     print_comparison(result, Console())
@@ -324,6 +339,7 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     )
     command.add_argument("--chunk-rows", type=int, default=250_000, help="rows read at a time (default 250,000)")
     command.add_argument("--no-csv", action="store_true", help="write incidents.parquet only (faster)")
+    _add_standard(command)
     command.set_defaults(handler=_run_evaluate)
 
 
@@ -337,6 +353,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         untimed_shift=args.untimed_shift,
         area_buffer_m=args.area_buffer_m,
         csv=not args.no_csv,
+        standard=args.standard,
     )
     result = evaluate(request, args.out)
     print_evaluation(result, Console())
@@ -380,6 +397,7 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
     command.add_argument(
         "--scheduler", default=None, help=f"Dask scheduler address (or set {SCHEDULER_ENV}); default: local processes"
     )
+    _add_standard(command)
     command.set_defaults(handler=_run_simulate)
 
 
@@ -393,6 +411,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=scheduler_address(args.scheduler),
         incidents=args.incidents,
+        standard=args.standard,
     )
     result = simulate_plan(request, args.out)
     print_simulation(result.summary, result.published, Console())
@@ -513,7 +532,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_optimise(args: argparse.Namespace) -> int:
-    result = optimise(args.scenario, args.out, workers=args.workers)
+    scenario = with_standard(load_scenario(args.scenario), args.standard)
+    result = optimise(scenario, args.out, workers=args.workers)
     print_kpis(result.kpis, Console())
     if args.report:
         log.info("map report: %s", write_report(args.out, f"{args.out}/report.html"))
@@ -522,7 +542,7 @@ def _run_optimise(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    path = write_report(args.plan_dir, args.out, basemap=args.basemap)
+    path = write_report(args.plan_dir, args.out, basemap=args.basemap, standard=args.standard)
     print(path)
     return 0
 

@@ -32,6 +32,9 @@ def summary_markdown(
         "",
         f"- Plan: `{plan.path}` (network {settings.network.name}; blue-light speed factor "
         f"{settings.response.speed_factor:g}; mobilisation {settings.response.mobilisation_s:g} s)",
+        f"- Standard: **{settings.standard.name}** ({settings.standard.title}); each incident against the target "
+        f"of its grade and area class (urban/rural classes: {settings.area_classes.source}); static response time "
+        "runs from dispatch, whatever the standard's clock start",
         f"- Incidents scored: {incidents:,}; bad rows not scored: {_bad_total(bad_rows):,}",
         f"- Input schema: {info.schema}; location from {info.location_form}; grades from {info.grade_source}",
     ]
@@ -56,6 +59,9 @@ def summary_markdown(
         "## By local authority",
         "",
         markdown_frame(_by(tables["summary_by_local_authority"], "local_authority")),
+        "## By area class (each incident against its own class's target)",
+        "",
+        markdown_frame(_by(tables["summary_by_area_class"], "area_class")),
         "## By shift",
         "",
         markdown_frame(_by(tables["summary_by_shift"], "shift")),

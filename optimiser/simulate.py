@@ -34,13 +34,14 @@ from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
 from geodata.incidents import read_incidents
 from geodata.matrix_cache import default_cache_dir
+from optimiser.kpis import standard_kpis
 from optimiser.optimise import optimise
 from optimiser.options import whole_number_problems
 from optimiser.plan_input import WrittenPlan, read_plan
 from optimiser.progress import terminal_progress
 from optimiser.published import PublishedFigures, read_published
 from optimiser.replications import Replay, replay_from_frame, run_replications
-from optimiser.scenario import Scenario, ShiftStaffing, load_scenario
+from optimiser.scenario import Scenario, ShiftStaffing, load_scenario, with_standard
 from optimiser.simulation_model import POSTS, SimulationModel, build_simulation_model
 from optimiser.simulation_report import simulation_markdown
 from optimiser.simulation_summary import per_seed_figures, simulation_summary
@@ -62,6 +63,7 @@ class SimulateRequest:
     workers: int = 2
     scheduler: Any = None
     incidents: str | None = None
+    standard: str | None = None
 
     def problems(self) -> list[str]:
         """Every out-of-range option, with its valid range."""
@@ -112,7 +114,11 @@ def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResu
             "largest_snap_m": round(float(replay.snap_m.max(initial=0.0)), 1),
             "note": "times, places and grades from the file; durations drawn per replication",
         }
-    summary = simulation_summary(replications, seed=request.seed, days=days, parameters=parameters)
+    standards = tuple(
+        standard_kpis(standard, plan.settings.area_classes).to_json()
+        for standard in (model.standard, model.other_standard)
+    )
+    summary = simulation_summary(replications, seed=request.seed, days=days, parameters=parameters, standards=standards)
     with staging_folder(out_dir) as staging:
         incidents = pd.concat([r.incidents for r in replications], ignore_index=True)
         incidents.to_parquet(staging / "incidents.parquet", index=False)
@@ -127,14 +133,14 @@ def simulate_plan(request: SimulateRequest, out_dir: str | Path) -> SimulateResu
 def _plan_of(request: SimulateRequest, scratch: Path) -> WrittenPlan:
     target = Path(request.target)
     if target.suffix.lower() != ".toml":
-        return read_plan(target, demand=True)
+        return read_plan(target, demand=True, standard=request.standard)
     if request.posts != "bases":
         raise InputDataError(
             "is a scenario; simulate its optimised plan (hubplan optimise it, then pass the plan folder) "
             "or give --posts bases to park every car at its base",
             source=str(target),
         )
-    optimise(bases_only(load_scenario(target)), scratch, workers=request.workers)
+    optimise(with_standard(bases_only(load_scenario(target)), request.standard), scratch, workers=request.workers)
     return read_plan(scratch, demand=True)
 
 
@@ -197,8 +203,8 @@ def _parameters(plan: WrittenPlan, model: SimulationModel, request: SimulateRequ
         "calibration": dict(plan.settings.calibration),
         "speed_factor": response.speed_factor,
         "mobilisation_parked_s": response.mobilisation_s,
-        "target_grade1_min": response.target_s(1) / 60.0,
-        "target_grade2_min": response.target_s(2) / 60.0,
+        "target_min": {f"grade{g}": dict(response.standard.targets_min[g]) for g in (1, 2)},
+        "clock_start": response.standard.clock_start,
         "seeds": [request.seed, request.seed + request.replications - 1],
         "base_areas_declared": {base: list(areas) for base, areas in plan.settings.base_areas.items()},
         "base_area_rule": "declared local authorities belong to their base; every other local authority goes to "

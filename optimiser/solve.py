@@ -72,8 +72,8 @@ def shift_instance(prepared: PreparedScenario, shift: str) -> CoverageInstance:
         max_base_travel_s=prepared.max_base_travel_s,
         locations_per_base=np.array([b.shifts[shift].locations for b in bases]),
         units_per_base=np.array([b.shifts[shift].units for b in bases]),
-        target_grade1_s=prepared.response.target_grade1_s,
-        target_grade2_s=prepared.response.target_grade2_s,
+        target_grade1_s=prepared.targets_s(1),
+        target_grade2_s=prepared.targets_s(2),
         demand_group=tuple(prepared.demand.nodes["la_name"]),
         base_names=tuple(b.name for b in bases),
     )
