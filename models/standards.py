@@ -217,6 +217,10 @@ def standard_from_dict(raw: Mapping[str, Any], *, source: str) -> ResponseStanda
         problems.append(f"call_answer_target_s = {answer!r}: give a number of seconds, or leave it out")
         answer = None
     targets = {g: _grade_targets(raw.get(f"grade{g}"), g, problems) for g in GRADES}
+    problems += [p for p in _target_problems(targets) if all(targets.values()) or "no target for" in p]
+    clock = raw.get("clock_start")
+    if isinstance(clock, str) and clock not in CLOCK_STARTS:
+        problems.append(f"clock_start: {clock!r} is not one of {', '.join(CLOCK_STARTS)}")
     raise_if_problems(problems, "is not a valid response standard", setting=source)
     try:
         return ResponseStandard(
