@@ -31,6 +31,9 @@ GRADE1 = "Grade 1 demand"
 GRADE2 = "Grade 2 demand"
 UNCOVERED = "Uncovered Grade 1 demand"
 BOUNDARIES = "Force and local authority boundaries"
+AREA_CLASSES = "Urban and rural LSOAs"
+#: Fill of each area class on the map.
+AREA_CLASS_COLOURS = {"urban": "#8c6bb1", "rural": "#74c476"}
 ROADS = "Main roads"
 BASEMAP = "OpenStreetMap basemap"
 
@@ -95,6 +98,27 @@ def boundaries_layer(boundaries: gpd.GeoDataFrame) -> folium.GeoJson:
         pane=PANE_LINES[0],
         show=True,
     )
+
+
+def area_class_layer(area_classes: gpd.GeoDataFrame, *, class_source: str) -> folium.GeoJson:
+    """LSOAs filled by area class (urban, rural), named with where the classes come from ("derived" or ONS)."""
+    subset = to_wgs84(area_classes, simplify_m=SIMPLIFY_M)
+    data = feature_collection(subset, ["lsoa_code", "lsoa_name", "area_class"])
+    return folium.GeoJson(
+        data,
+        name=f"{AREA_CLASSES} ({class_source})",
+        style_function=_area_class_style,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["lsoa_name", "area_class"], aliases=["LSOA", f"Area class ({class_source})"]
+        ),
+        pane=PANE_LSOA[0],
+        show=False,
+    )
+
+
+def _area_class_style(feature: dict) -> dict:
+    fill = AREA_CLASS_COLOURS.get(feature["properties"]["area_class"], "#cccccc")
+    return {"fillColor": fill, "fillOpacity": 0.45, "color": "#ffffff", "weight": 0.4}
 
 
 def _boundary_style(feature: dict) -> dict:

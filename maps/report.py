@@ -58,6 +58,8 @@ def build_report(
     layers.add_panes(fmap)
     fmap.add_child(layers.bases_layer(data.bases))
     groups = _add_shift_layers(fmap, data)
+    if data.area_classes is not None:
+        fmap.add_child(layers.area_class_layer(data.area_classes, class_source=data.class_source))
     fmap.add_child(layers.boundaries_layer(data.boundaries))
     fmap.add_child(layers.roads_layer(data.roads))
     if basemap is not None:
@@ -104,13 +106,22 @@ def _add_controls(fmap: folium.Map, data: ReportData, groups: dict[str, dict[str
         fmap.add_child(ShiftSelector(groups, data.shifts))
     panel = kpi_panel_html(data.kpis, chart_svg=response_chart_svg(data))
     fmap.add_child(HtmlControl(panel, position="topleft", class_name="hubplan-control hubplan-panel"))
-    legend = legend_html(data.base_names, target_min=_target_min(data, grade=1))
+    legend = legend_html(
+        data.base_names,
+        target_min=_target_min(data, grade=1),
+        standard=data.kpis.standard.name if data.kpis.standard is not None else "",
+        class_source=data.class_source if data.area_classes is not None else "",
+    )
     fmap.add_child(HtmlControl(legend, position="bottomright", class_name="hubplan-control hubplan-legend"))
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
 
 
 def _target_min(data: ReportData, *, grade: int) -> float:
-    return float(data.kpis.grade(grade).target_min)
+    """The grade's target, or its shortest (urban) one when the standard sets one per area class."""
+    kpis = data.kpis.grade(grade)
+    if np.isnan(kpis.target_min) and kpis.target_by_class_min:
+        return float(min(kpis.target_by_class_min.values()))
+    return float(kpis.target_min)
 
 
 def response_chart_svg(data: ReportData) -> str:

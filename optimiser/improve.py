@@ -14,7 +14,8 @@ from a deployment (the optimiser's) and tries small changes:
 
 Each proposal is simulated on the same replications (seeds) as the current
 deployment; the per-seed difference of the score (Grade 1 within target, plus
-``grade2_weight`` times Grade 2 within target, as shares) gives a paired
+``grade2_weight`` times Grade 2 within target, as shares, under the plan's
+response standard: each incident against its grade's and area class's target) gives a paired
 t-statistic, and a proposal is accepted only when its mean gain is positive and
 the statistic is at least ``z_accept``. Every ``rotate_every`` proposals the
 search moves to a fresh block of seeds (re-simulating the current deployment),
@@ -36,6 +37,7 @@ import numpy as np
 
 from geodata.pool import job_pool
 from models.simulation import Incidents, sample_incidents, simulate
+from optimiser.replications import standard_targets_s, within_standard
 from optimiser.scenario import SimulationSpec
 from optimiser.simulation_model import CarPosts, SimulationModel, grade1_reserve
 
@@ -249,10 +251,11 @@ class DeploymentJob:
             incidents = self._incidents_of(int(seed))
             result = simulate(model.places, duties, incidents, model.policy)
             records = result.incidents
+            target_s = standard_targets_s(model.standard, incidents.grade, model.place_area_class[incidents.place])
+            within = within_standard(model.standard, records, target_s)
             row = []
             for grade in (1, 2):
                 mine = incidents.grade == grade
-                within = records.attended & (records.response_s <= model.targets_s[grade])
                 row += [float(within[mine].sum()), float(mine.sum())]
             g1 = (incidents.grade == 1) & records.attended
             row.append(float(records.response_s[g1].sum()))

@@ -24,6 +24,7 @@ from models.kpis import PlanKpis
 from models.response import ResponseSettings
 from optimiser.networks import load_network
 from optimiser.plan_settings import PlanSettings
+from optimiser.standards import load_standard
 
 PLAN_FILE = "plan.gpkg"
 KPIS_FILE = "kpis.json"
@@ -80,7 +81,9 @@ class WrittenPlan:
         return self.settings.response
 
 
-def read_plan(path: str | Path, *, demand: bool = False, kpis: bool = False) -> WrittenPlan:
+def read_plan(
+    path: str | Path, *, demand: bool = False, kpis: bool = False, standard: str | None = None
+) -> WrittenPlan:
     """Read a plan folder (or its ``plan.gpkg``) written by ``hubplan optimise``.
 
     Parameters
@@ -91,6 +94,9 @@ def read_plan(path: str | Path, *, demand: bool = False, kpis: bool = False) -> 
         Also read the ``demand`` layer.
     kpis
         Also read ``kpis.json`` beside the GeoPackage.
+    standard
+        Measure the plan against this response standard (a shipped name or a file) instead of its own
+        (``--standard`` on a command that reads a plan). ``kpis.json`` is read as written.
 
     Raises
     ------
@@ -104,9 +110,12 @@ def read_plan(path: str | Path, *, demand: bool = False, kpis: bool = False) -> 
     files = (gpkg.name, *((KPIS_FILE,) if kpis else ()))
     run_id = check_run(gpkg.parent, PLAN_RUN, files, fix=_fix(gpkg.parent))
     frames = {layer: _in_bng(gpd.read_file(gpkg, layer=layer)) for layer in layers if layer != SETTINGS_LAYER}
+    settings = _settings(gpkg)
+    if standard is not None:
+        settings = settings.with_standard(load_standard(standard))
     plan = WrittenPlan(
         path=gpkg,
-        settings=_settings(gpkg),
+        settings=settings,
         bases=frames["bases"],
         locations=frames["deployment_locations"],
         demand=frames.get(DEMAND_LAYER),

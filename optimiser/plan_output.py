@@ -97,6 +97,9 @@ def demand_layer(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.
                     "shift": result.shift,
                     "lsoa_code": nodes["lsoa_code"],
                     "la_name": nodes["la_name"],
+                    "area_class": nodes["area_class"],
+                    "target_grade1_s": instance.target_grade1_s,
+                    "target_grade2_s": instance.target_grade2_s,
                     "grade1_per_year": instance.grade1_demand,
                     "grade2_per_year": instance.grade2_demand,
                     "response_time_s": np.where(np.isfinite(result.response_s), result.response_s, np.nan),
@@ -157,6 +160,7 @@ def plan_settings(prepared: PreparedScenario) -> PlanSettings:
         network=network,
         response=prepared.response,
         simulation=scenario.simulation,
+        area_classes=prepared.area_classes,
         calibration=scenario.calibration,
         base_areas=declared_base_areas(scenario, sorted(set(prepared.demand.nodes["la_name"]))),
     )

@@ -45,9 +45,15 @@ def test_optimise_writes_the_three_files(small_plan):
 def test_plan_records_the_settings_evaluate_needs(small_plan):
     settings = pyogrio.read_dataframe(small_plan / "plan.gpkg", layer="settings")
     plan = json.loads(settings.loc[settings["key"] == "plan", "value"].iloc[0])
-    assert plan["format_version"] == PLAN_FORMAT_VERSION == 2
+    assert plan["format_version"] == PLAN_FORMAT_VERSION == 3
     response = plan["response"]
-    assert response["target_grade1_s"] == 900.0 and response["target_grade2_s"] == 3600.0
+    standard = response["standard"]
+    assert standard["name"] == "force-2018" and standard["clock_start"] == "call_received"
+    assert standard["targets_min"] == {
+        "grade1": {"urban": 15.0, "rural": 15.0},
+        "grade2": {"urban": 60.0, "rural": 60.0},
+    }
+    assert plan["area_classes"]["source"] == "derived" and len(plan["area_classes"]["classes"]) == 687
     assert response["mobilisation_s"] == 60.0 and response["speed_factor"] == 1.0
     assert set(response["max_base_travel_s"]) == {"Stafford", "Burton"}
     assert [s["name"] for s in response["shifts"]] == ["early", "late", "night"]
@@ -115,7 +121,7 @@ def _rewrite_settings(plan_dir: Path, change) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda s: s.update(format_version=1), r"is plan format 1; this hubplan reads format 2; re-optimise it"),
+        (lambda s: s.update(format_version=1), r"is plan format 1; this hubplan reads format 3; re-optimise it"),
         (lambda s: s["response"].pop("mobilisation_s"), r"unreadable plan settings.*mobilisation_s is missing"),
         (lambda s: s["network"].update(fingerprint="0" * 16), r"different road network.*re-run hubplan optimise"),
     ],

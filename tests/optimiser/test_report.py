@@ -106,7 +106,8 @@ def test_report_opens_offline_in_headless_chromium(small_report, tmp_path_factor
     assert seen["containers"] == 1
     assert seen["markers"] == plan.groupby("shift").size().reindex(shifts).tolist()
     assert sum(seen["markers"]) == len(plan)
-    assert seen["overlays"] == 1 + len(shifts) * len(layers.SHIFT_KINDS) + 2
+    # bases, the per-shift layers, the urban/rural classes, boundaries and roads
+    assert seen["overlays"] == 1 + len(shifts) * len(layers.SHIFT_KINDS) + 3
     assert screenshot.stat().st_size > 10_000
 
 
