@@ -145,6 +145,7 @@ def plan_settings(prepared: PreparedScenario) -> PlanSettings:
         simulation=scenario.simulation,
         calibration=scenario.calibration,
         base_areas=declared_base_areas(scenario, sorted(set(prepared.demand.nodes["la_name"]))),
+        description=scenario.description,
     )
 
 

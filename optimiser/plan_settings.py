@@ -4,8 +4,10 @@
 :class:`models.response.ResponseSettings` every command uses; the
 :class:`PlanSettings` around it is written as the ``settings`` layer of
 ``plan.gpkg`` and read back by ``evaluate``, ``report`` and ``compare``.
-Nothing is defaulted on reading: a plan written by another version of
-hubplan is refused with the advice to re-optimise it.
+Nothing that changes a result is defaulted on reading: a plan written by
+another version of hubplan is refused with the advice to re-optimise it. The
+scenario's ``description`` (text for the report's title block) is the one
+optional field: plans written before it existed read with an empty one.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ class PlanSettings:
 
     ``simulation`` holds the assumptions ``hubplan simulate`` uses (call handling,
     time on scene, arrests, dispatch policy, fitted availability), as the scenario gave them;
-    ``calibration`` the scenario's ``[calibration]`` provenance of fitted values (empty if none).
+    ``calibration`` the scenario's ``[calibration]`` provenance of fitted values (empty if none);
+    ``description`` the scenario's description, for the report's title block (empty if none).
     """
 
     scenario: str
@@ -55,6 +58,7 @@ class PlanSettings:
     simulation: SimulationSpec
     calibration: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     base_areas: Mapping[str, list[str]] = dataclasses.field(default_factory=dict)
+    description: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see :meth:`from_json`)."""
@@ -72,6 +76,7 @@ class PlanSettings:
             "simulation": dataclasses.asdict(self.simulation),
             "calibration": dict(self.calibration),
             "base_areas": {base: list(areas) for base, areas in self.base_areas.items()},
+            "description": self.description,
         }
 
     @classmethod
@@ -104,6 +109,7 @@ class PlanSettings:
                 simulation=SimulationSpec(**data["simulation"]),
                 calibration=dict(data["calibration"]),
                 base_areas={str(k): [str(a) for a in v] for k, v in data["base_areas"].items()},
+                description=str(data.get("description", "")),
             )
         except (KeyError, TypeError, ValueError, ModelInputError) as error:
             raise InputDataError(f"has unreadable plan settings ({error}); {fix}", source=source) from error

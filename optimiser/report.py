@@ -86,12 +86,17 @@ def shift_png_path(out_html: Path, shift: str) -> Path:
 
 
 def report_title(plan: WrittenPlan) -> ReportTitle:
-    """The title block: the plan's scenario, today's date and this hubplan's version."""
+    """The title block: the plan's scenario and its description, today's date and this hubplan's version."""
     try:
         version = importlib.metadata.version("hubplan")
     except importlib.metadata.PackageNotFoundError:
         version = "(not installed)"
-    return ReportTitle(scenario=plan.settings.scenario, written_on=datetime.date.today().isoformat(), version=version)
+    return ReportTitle(
+        scenario=plan.settings.scenario,
+        written_on=datetime.date.today().isoformat(),
+        version=version,
+        description=plan.settings.description,
+    )
 
 
 def chart_path(out_html: Path) -> Path:

@@ -12,6 +12,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import geopandas as gpd
+import pyogrio
 import pytest
 from shapely.geometry import Point
 
@@ -19,6 +20,7 @@ from geodata.atomic import run_record_path
 from geodata.errors import InputDataError
 from maps import layers
 from optimiser.cli import main
+from optimiser.plan_settings import PlanSettings
 from optimiser.report import chart_path, write_report
 from tests.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium, watch
 
@@ -78,6 +80,17 @@ def test_report_and_chart_are_written(small_report):
     ]
     for shift in ("early", "late", "night"):
         assert (small_report.parent / f"report-{shift}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_title_block_carries_the_scenario_description(small_report):
+    """The description travels scenario -> plan settings -> title block; older plans without it still read."""
+    settings = pyogrio.read_dataframe(small_report.parent / "plan.gpkg", layer="settings")
+    stored = json.loads(settings["value"].iloc[0])
+    description = "Test scenario: Stafford and Burton, two locations each"
+    assert PlanSettings.from_json(stored, source="plan.gpkg").description == description
+    stored.pop("description")
+    assert PlanSettings.from_json(stored, source="plan.gpkg").description == ""
+    assert f"<p>{description}</p>" in small_report.read_text(encoding="utf-8")
 
 
 def test_report_refuses_a_plan_without_kpis(small_report, tmp_path):
