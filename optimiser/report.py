@@ -19,12 +19,15 @@ import logging
 import time
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from geodata import embedded
 from geodata.areas import lsoa_response_times, main_roads, reachable_areas
 from geodata.atomic import atomic_path, write_text_atomic
+from geodata.crs import BNG
 from geodata.errors import InputDataError
+from geodata.places import describe_sites, largest_towns
 from maps.data import ReportData, ReportDataError
 from maps.handout import ReportTitle, shift_map_png
 from maps.report import build_report, response_chart_svg
@@ -32,6 +35,9 @@ from optimiser.pages import save_page
 from optimiser.plan_input import WrittenPlan, load_plan_network, read_plan
 
 log = logging.getLogger(__name__)
+
+#: How many towns (the largest of the gazetteer) are named on the report's maps.
+TOWN_LABELS = 10
 
 
 def write_report(plan_dir: str | Path, out_html: str | Path, *, basemap: str | None = None) -> Path:
@@ -62,8 +68,12 @@ def write_report(plan_dir: str | Path, out_html: str | Path, *, basemap: str | N
     plan = read_plan(plan_dir, demand=True, kpis=True)
     data = report_data(plan)
     title = report_title(plan)
-    pngs = {shift: shift_map_png(data, shift, title=f"{title.scenario}, {shift} shift") for shift in data.shifts}
-    fmap = build_report(data, basemap=basemap, title=title, shift_pngs=pngs)
+    towns = town_labels()
+    pngs = {
+        shift: shift_map_png(data, shift, title=f"{title.scenario}, {shift} shift", towns=towns)
+        for shift in data.shifts
+    }
+    fmap = build_report(data, basemap=basemap, title=title, shift_pngs=pngs, towns=towns)
     out = Path(out_html)
     chart = write_text_atomic(chart_path(out), response_chart_svg(data) + "\n")
     for shift, png in pngs.items():
@@ -115,7 +125,7 @@ def report_data(plan: WrittenPlan) -> ReportData:
     try:
         return ReportData(
             bases=plan.bases,
-            locations=plan.locations,
+            locations=with_place_names(plan.locations),
             demand=plan.demand,
             reachable=reachable_areas(
                 fast, plan.locations, plan.bases, shifts=shifts, budget_s=response.travel_budget_s(1)
@@ -132,6 +142,20 @@ def report_data(plan: WrittenPlan) -> ReportData:
             source=str(plan.path),
             problems=error.problems,
         ) from error
+
+
+def town_labels(count: int = TOWN_LABELS) -> gpd.GeoDataFrame:
+    """The ``count`` largest towns of the gazetteer as ``name`` and points (British National Grid)."""
+    towns = largest_towns(count)
+    return gpd.GeoDataFrame(towns[["name"]], geometry=gpd.points_from_xy(towns["easting"], towns["northing"]), crs=BNG)
+
+
+def with_place_names(locations: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``locations`` with ``place`` (nearest town) and ``ward`` columns from the gazetteer (:mod:`geodata.places`)."""
+    if locations.empty:
+        return locations.assign(place=pd.Series(dtype=str), ward=pd.Series(dtype=str))
+    described = describe_sites(locations.geometry.x.to_numpy(), locations.geometry.y.to_numpy())
+    return locations.assign(place=described["place"].to_numpy(), ward=described["ward"].to_numpy())
 
 
 def shift_order(plan: WrittenPlan) -> tuple[str, ...]:
