@@ -16,6 +16,11 @@ positions, so a village is known here by its ward, which in rural
 Staffordshire is usually named after its villages ("Gnosall & Woodseaves").
 :func:`describe_sites` names a site by its nearest ward centre and by where it
 lies from the nearest town.
+
+Road networks here carry no road names or numbers, so :func:`nearest_main_roads`
+takes them from the hand-encoded strategic road layer the modelled network is
+built on (``strategic_roads.csv``, approximate geometry): the nearest motorway
+or A-road to each site, when one is within :data:`MAIN_ROAD_NEAR_M`.
 """
 
 from __future__ import annotations
@@ -25,12 +30,17 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import shapely
 
+from geodata.crs import BNG, lonlat_to_crs
 from geodata.embedded import DATA_DIR
+from geodata.modelled import load_strategic_roads
 
 PLACES_FILE = DATA_DIR / "places.csv"
 #: A site this close to a town's centre (km) is described as in the town, not as a distance and direction from it.
 IN_TOWN_KM = 2.0
+#: A main road further than this (metres) from a site is not named as its road.
+MAIN_ROAD_NEAR_M = 1_000.0
 #: Compass points for "3.2 km NE of Stafford", clockwise from north.
 COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 
@@ -80,6 +90,39 @@ def describe_sites(easting: np.ndarray, northing: np.ndarray) -> pd.DataFrame:
             "place": [_place_text(name, km, x, y) for name, km, x, y in zip(town_names, town_km, dx, dy, strict=True)],
         }
     )
+
+
+def nearest_main_roads(easting: np.ndarray, northing: np.ndarray) -> pd.DataFrame:
+    """The nearest motorway or A-road of the strategic road layer to each site (BNG metres).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per site: ``road`` (``"A34"``, or ``""`` when none lies within
+        :data:`MAIN_ROAD_NEAR_M`) and ``road_m`` (distance to it, metres, rounded to 10 m;
+        NaN when none is near).
+    """
+    names, lines = _main_road_lines()
+    points = shapely.points(np.asarray(easting, float), np.asarray(northing, float))
+    tree = shapely.STRtree(lines)
+    index, distance = tree.query_nearest(points, return_distance=True, all_matches=False)
+    road = np.full(len(points), "", dtype=object)
+    road_m = np.full(len(points), np.nan)
+    near = distance <= MAIN_ROAD_NEAR_M
+    road[index[0][near]] = names[index[1][near]]
+    road_m[index[0][near]] = np.round(distance[near], -1)
+    return pd.DataFrame({"road": road, "road_m": road_m})
+
+
+@lru_cache(maxsize=1)
+def _main_road_lines() -> tuple[np.ndarray, np.ndarray]:
+    """Names and BNG polylines of the strategic road layer, one per road segment."""
+    names, lines = [], []
+    for (road, _), line in load_strategic_roads().groupby(["road", "segment"], sort=True):
+        x, y = lonlat_to_crs(line["lon"].to_numpy(float), line["lat"].to_numpy(float), BNG)
+        names.append(str(road))
+        lines.append(shapely.linestrings(np.column_stack([x, y])))
+    return np.array(names, dtype=object), np.array(lines, dtype=object)
 
 
 def _place_text(town: str, km: float, dx_m: float, dy_m: float) -> str:

@@ -148,28 +148,35 @@ def expanded(panel_html: str) -> str:
 
 
 #: Columns of the deployment locations table: (heading, column of ``data.locations``); a column the frame lacks
-#: is left out (``place`` and ``ward`` come from the gazetteer, added by :func:`optimiser.report.report_data`).
+#: is left out (``place``, ``ward`` and ``road`` come from :mod:`geodata.places`, added by
+#: :func:`optimiser.report.report_data`).
 LOCATION_COLUMNS = (
     ("deployment location", "name"),
     ("place", "place"),
     ("ward (local authority)", "ward"),
+    ("main road", "road"),
     ("base", "base"),
     ("postcode", "nearest_postcode"),
     ("Grade 1 a year answered first", "grade1_first_response_per_year"),
 )
-#: Why the table has no road column: the plan's network carries no road names or numbers.
-NO_ROAD_NOTE = (
-    "Road: not shown, as the road network carries no road names or numbers. Place: the nearest town of the "
-    "gazetteer (within 2 km: the town itself, else distance and direction from its centre); ward: the electoral "
-    "ward whose centre is nearest. Grade 1 a year answered first: modelled incidents a year this location is "
-    "nearest to."
+#: How to read the table's columns.
+TABLE_NOTE = (
+    "Place: the nearest town of the gazetteer (within 2 km: the town itself, else distance and direction from its "
+    "centre); ward: the electoral ward whose centre is nearest. Grade 1 a year answered first: modelled incidents "
+    "a year this location is nearest to."
 )
+#: Where the main road comes from, or why there is none.
+ROAD_NOTE = (
+    "Main road: the nearest motorway or A-road within 1 km (blank if none), with its distance, from hubplan's "
+    "hand-encoded strategic road layer (approximate geometry): the road network itself carries no road names."
+)
+NO_ROAD_NOTE = "Road: not shown, as the road network carries no road names or numbers."
 
 
 def locations_table_html(data: ReportData, shift: str | None = None) -> str:
     """The deployment locations (of one shift, or all with a shift column) as an HTML table with a note.
 
-    Columns: name, place and ward (when the frame has them), base, nearest postcode and
+    Columns: name, place, ward and main road (when the frame has them), base, nearest postcode and
     Grade 1 incidents a year answered first, sorted by base, then most answered first.
     """
     rows = data.locations if shift is None else data.locations[data.locations["shift"] == shift]
@@ -184,7 +191,8 @@ def locations_table_html(data: ReportData, shift: str | None = None) -> str:
     )
     return (
         f'<table class="hubplan-locations"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-        f'<p class="hubplan-note">{escape(NO_ROAD_NOTE)}</p>'
+        f'<p class="hubplan-note">{escape(ROAD_NOTE if "road" in rows.columns else NO_ROAD_NOTE)} '
+        f"{escape(TABLE_NOTE)}</p>"
     )
 
 

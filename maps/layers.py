@@ -150,7 +150,11 @@ def location_popup(row: dict) -> str:
     demand = row.get("grade1_first_response_per_year")
     demand_text = f"{float(demand):,.1f}" if demand is not None and math.isfinite(float(demand)) else "–"
     fields = [
-        *[(label, row[key]) for label, key in (("Place", "place"), ("Ward", "ward")) if row.get(key)],
+        *[
+            (label, row[key])
+            for label, key in (("Place", "place"), ("Ward", "ward"), ("Main road", "road"))
+            if row.get(key)
+        ],
         ("Base", row["base"]),
         ("Shift", row["shift"]),
         ("Grade 1 answered first", f"{demand_text} incidents a year (modelled)"),

@@ -27,7 +27,7 @@ from geodata.areas import lsoa_response_times, main_roads, reachable_areas
 from geodata.atomic import atomic_path, write_text_atomic
 from geodata.crs import BNG
 from geodata.errors import InputDataError
-from geodata.places import describe_sites, largest_towns
+from geodata.places import describe_sites, largest_towns, nearest_main_roads
 from maps.data import ReportData, ReportDataError
 from maps.handout import ReportTitle, shift_map_png
 from maps.report import build_report, response_chart_svg
@@ -151,11 +151,15 @@ def town_labels(count: int = TOWN_LABELS) -> gpd.GeoDataFrame:
 
 
 def with_place_names(locations: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``locations`` with ``place`` (nearest town) and ``ward`` columns from the gazetteer (:mod:`geodata.places`)."""
+    """``locations`` with ``place`` (nearest town), ``ward`` and ``road`` (nearest main road): :mod:`geodata.places`."""
     if locations.empty:
-        return locations.assign(place=pd.Series(dtype=str), ward=pd.Series(dtype=str))
-    described = describe_sites(locations.geometry.x.to_numpy(), locations.geometry.y.to_numpy())
-    return locations.assign(place=described["place"].to_numpy(), ward=described["ward"].to_numpy())
+        return locations.assign(**{column: pd.Series(dtype=str) for column in ("place", "ward", "road")})
+    x, y = locations.geometry.x.to_numpy(), locations.geometry.y.to_numpy()
+    described, roads = describe_sites(x, y), nearest_main_roads(x, y)
+    road = [
+        f"{name} ({metres:,.0f} m)" if name else "" for name, metres in zip(roads["road"], roads["road_m"], strict=True)
+    ]
+    return locations.assign(place=described["place"].to_numpy(), ward=described["ward"].to_numpy(), road=road)
 
 
 def shift_order(plan: WrittenPlan) -> tuple[str, ...]:

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from geodata.build_data import Town, gazetteer
-from geodata.places import describe_sites, largest_towns, load_places
+from geodata.crs import BNG, lonlat_to_crs
+from geodata.modelled import load_strategic_roads
+from geodata.places import MAIN_ROAD_NEAR_M, describe_sites, largest_towns, load_places, nearest_main_roads
 
 
 def test_embedded_gazetteer_has_wards_and_towns_of_the_force_area():
@@ -65,3 +67,13 @@ def test_gazetteer_refuses_a_town_with_an_unknown_ward():
 def test_gazetteer_refuses_codes_without_a_name():
     with pytest.raises(SystemExit, match=r"codes with no name.*W3"):
         gazetteer(_postcodes(), {"W1": "Middle Ward", "W2": "Edge Ward", "D1": "Home", "D2": "Away"})
+
+
+def test_nearest_main_road_is_named_within_the_limit_only():
+    roads = load_strategic_roads()
+    vertex = roads[roads["road"] == "A34"].iloc[len(roads[roads["road"] == "A34"]) // 2]
+    x, y = lonlat_to_crs(np.array([vertex["lon"]]), np.array([vertex["lat"]]), BNG)
+    found = nearest_main_roads(np.array([x[0], 0.0]), np.array([y[0], 0.0]))
+    assert found["road"].tolist() == ["A34", ""]
+    assert found["road_m"].iloc[0] == 0.0 and np.isnan(found["road_m"].iloc[1])
+    assert MAIN_ROAD_NEAR_M == 1_000.0

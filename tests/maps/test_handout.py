@@ -21,10 +21,14 @@ def test_table_of_a_shift_lists_its_locations_by_base_then_most_answered():
 
 
 def test_table_shows_place_and_ward_when_the_locations_have_them():
-    named = locations().assign(place="3.2 km NE of Stafford", ward="Milford (Stafford)")
+    named = locations().assign(place="3.2 km NE of Stafford", ward="Milford (Stafford)", road="A34 (40 m)")
     html = locations_table_html(report_data(locations=named))
     table = _rows(html)
-    assert table[0][:4] == ["deployment location", "shift", "place", "ward (local authority)"]
+    assert table[0][:5] == ["deployment location", "shift", "place", "ward (local authority)", "main road"]
     assert len(table) == len(named) + 1
-    assert all(row[2:4] == ["3.2 km NE of Stafford", "Milford (Stafford)"] for row in table[1:])
-    assert "Road: not shown" in html
+    assert all(row[2:5] == ["3.2 km NE of Stafford", "Milford (Stafford)", "A34 (40 m)"] for row in table[1:])
+    assert "Main road: the nearest motorway or A-road" in html and "Road: not shown" not in html
+
+
+def test_table_says_why_there_is_no_road_column():
+    assert "Road: not shown" in locations_table_html(report_data(), "early")

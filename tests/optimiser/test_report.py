@@ -98,6 +98,7 @@ def test_locations_are_named_from_the_gazetteer(small_report):
     plan = gpd.read_file(small_report.parent / "plan.gpkg", layer="deployment_locations")
     named = with_place_names(plan)
     assert (named["place"].str.len() > 0).all() and named["ward"].str.endswith(")").all()
+    assert named["road"].str.fullmatch(r"((A|M)[0-9()A-Z ]+ \([0-9,]+ m\))?").all()
     page = small_report.read_text(encoding="utf-8")
     assert "<th>ward (local authority)</th>" in page
     assert all(f"<td>{escape(ward)}</td>" in page for ward in named["ward"])
