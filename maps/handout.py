@@ -104,12 +104,15 @@ def _draw_bases(ax, data: ReportData, colours: Mapping[str, str]) -> None:
 
 
 def _draw_towns(ax, towns: gpd.GeoDataFrame) -> None:
+    """Town names just below their centres (a base in the town keeps its own label above it)."""
     for name, point in zip(towns["name"], towns.geometry, strict=True):
         ax.annotate(
             str(name),
             (point.x, point.y),
+            xytext=(0, -7),
+            textcoords="offset points",
             ha="center",
-            va="center",
+            va="top",
             fontsize=8,
             fontstyle="italic",
             color="#333333",

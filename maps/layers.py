@@ -114,7 +114,7 @@ def bases_layer(bases: gpd.GeoDataFrame) -> folium.FeatureGroup:
 
 
 def towns_layer(towns: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """Town names as map labels (under the markers, not clickable), from a frame of ``name`` and points."""
+    """Town names as map labels just below their centres (under the markers, not clickable): ``name`` and points."""
     group = folium.FeatureGroup(name=TOWNS, show=True)
     for row in to_wgs84(towns).to_dict("records"):
         icon = folium.DivIcon(
