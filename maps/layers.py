@@ -36,6 +36,7 @@ AREA_CLASSES = "Urban and rural LSOAs"
 AREA_CLASS_COLOURS = {"urban": "#8c6bb1", "rural": "#74c476"}
 ROADS = "Main roads"
 BASEMAP = "OpenStreetMap basemap"
+TOWNS = "Town names"
 
 #: Per-shift layer kinds in layer-control order, and whether each is on when the page opens.
 SHIFT_KINDS = {LOCATIONS: True, REACH: False, LSOA_TIMES: True, GRADE1: False, GRADE2: False, UNCOVERED: True}
@@ -45,7 +46,8 @@ PANE_LSOA = ("hubplan-lsoa", 405, True)
 PANE_REACH = ("hubplan-reach", 410, False)
 PANE_LINES = ("hubplan-lines", 415, False)
 PANE_DEMAND = ("hubplan-demand", 420, True)
-PANES = (PANE_LSOA, PANE_REACH, PANE_LINES, PANE_DEMAND)
+PANE_LABELS = ("hubplan-labels", 450, False)
+PANES = (PANE_LSOA, PANE_REACH, PANE_LINES, PANE_DEMAND, PANE_LABELS)
 
 MAIN_ROAD_CLASSES = ("motorway", "trunk", "primary")
 
@@ -135,6 +137,17 @@ def bases_layer(bases: gpd.GeoDataFrame) -> folium.FeatureGroup:
     return group
 
 
+def towns_layer(towns: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Town names as map labels just below their centres (under the markers, not clickable): ``name`` and points."""
+    group = folium.FeatureGroup(name=TOWNS, show=True)
+    for row in to_wgs84(towns).to_dict("records"):
+        icon = folium.DivIcon(
+            html=f"<span>{escape(str(row['name']))}</span>", icon_size=(0, 0), class_name="hubplan-town"
+        )
+        group.add_child(folium.Marker([row["geometry"].y, row["geometry"].x], icon=icon, pane=PANE_LABELS[0]))
+    return group
+
+
 def locations_layer(
     locations: gpd.GeoDataFrame, shift: str, base_names: Sequence[str], *, show: bool
 ) -> folium.FeatureGroup:
@@ -157,10 +170,15 @@ def locations_layer(
 
 
 def location_popup(row: dict) -> str:
-    """Popup HTML of one deployment location: name, base, shift, demand answered first, postcode."""
+    """Popup HTML of one deployment location: name, place and ward (if known), base, shift, demand, postcode."""
     demand = row.get("grade1_first_response_per_year")
     demand_text = f"{float(demand):,.1f}" if demand is not None and math.isfinite(float(demand)) else "–"
     fields = [
+        *[
+            (label, row[key])
+            for label, key in (("Place", "place"), ("Ward", "ward"), ("Main road", "road"))
+            if row.get(key)
+        ],
         ("Base", row["base"]),
         ("Shift", row["shift"]),
         ("Grade 1 answered first", f"{demand_text} incidents a year (modelled)"),

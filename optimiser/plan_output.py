@@ -163,6 +163,7 @@ def plan_settings(prepared: PreparedScenario) -> PlanSettings:
         area_classes=prepared.area_classes,
         calibration=scenario.calibration,
         base_areas=declared_base_areas(scenario, sorted(set(prepared.demand.nodes["la_name"]))),
+        description=scenario.description,
     )
 
 

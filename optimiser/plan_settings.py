@@ -4,8 +4,10 @@
 :class:`models.response.ResponseSettings` every command uses; the
 :class:`PlanSettings` around it is written as the ``settings`` layer of
 ``plan.gpkg`` and read back by ``evaluate``, ``report`` and ``compare``.
-Nothing is defaulted on reading: a plan written by another version of
-hubplan is refused with the advice to re-optimise it.
+Nothing that changes a result is defaulted on reading: a plan written by
+another version of hubplan is refused with the advice to re-optimise it. The
+scenario's ``description`` (text for the report's title block) is the one
+optional field: plans written before it existed read with an empty one.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class PlanSettings:
     ``calibration`` the scenario's ``[calibration]`` provenance of fitted values (empty if none);
     ``area_classes`` urban or rural for every LSOA, as the plan was measured (the response standard,
     inside ``response``, may set a target per class).
+    ``description`` the scenario's description, for the report's title block (empty if none).
     """
 
     scenario: str
@@ -60,6 +63,7 @@ class PlanSettings:
     area_classes: AreaClassification
     calibration: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     base_areas: Mapping[str, list[str]] = dataclasses.field(default_factory=dict)
+    description: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see :meth:`from_json`)."""
@@ -78,6 +82,7 @@ class PlanSettings:
             "area_classes": self.area_classes.to_json(),
             "calibration": dict(self.calibration),
             "base_areas": {base: list(areas) for base, areas in self.base_areas.items()},
+            "description": self.description,
         }
 
     @property
@@ -120,6 +125,7 @@ class PlanSettings:
                 area_classes=AreaClassification.from_json(data["area_classes"]),
                 calibration=dict(data["calibration"]),
                 base_areas={str(k): [str(a) for a in v] for k, v in data["base_areas"].items()},
+                description=str(data.get("description", "")),
             )
         except (KeyError, TypeError, ValueError, ModelInputError) as error:
             raise InputDataError(f"has unreadable plan settings ({error}); {fix}", source=source) from error

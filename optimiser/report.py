@@ -28,7 +28,9 @@ import pandas as pd
 from geodata import embedded
 from geodata.areas import lsoa_response_times, main_roads, reachable_areas
 from geodata.atomic import atomic_path, write_text_atomic
+from geodata.crs import BNG
 from geodata.errors import InputDataError
+from geodata.places import describe_sites, largest_towns, nearest_main_roads
 from maps.data import ReportData, ReportDataError
 from maps.handout import ReportTitle, shift_map_png
 from maps.report import build_report, response_chart_svg
@@ -38,6 +40,9 @@ from optimiser.pages import save_page
 from optimiser.plan_input import WrittenPlan, load_plan_network, read_plan
 
 log = logging.getLogger(__name__)
+
+#: How many towns (the largest of the gazetteer) are named on the report's maps.
+TOWN_LABELS = 10
 
 
 def write_report(
@@ -73,8 +78,12 @@ def write_report(
     plan = read_plan(plan_dir, demand=True, kpis=True, standard=standard)
     data = report_data(plan)
     title = report_title(plan)
-    pngs = {shift: shift_map_png(data, shift, title=f"{title.scenario}, {shift} shift") for shift in data.shifts}
-    fmap = build_report(data, basemap=basemap, title=title, shift_pngs=pngs)
+    towns = town_labels()
+    pngs = {
+        shift: shift_map_png(data, shift, title=f"{title.scenario}, {shift} shift", towns=towns)
+        for shift in data.shifts
+    }
+    fmap = build_report(data, basemap=basemap, title=title, shift_pngs=pngs, towns=towns)
     out = Path(out_html)
     chart = write_text_atomic(chart_path(out), response_chart_svg(data) + "\n")
     for shift, png in pngs.items():
@@ -97,12 +106,17 @@ def shift_png_path(out_html: Path, shift: str) -> Path:
 
 
 def report_title(plan: WrittenPlan) -> ReportTitle:
-    """The title block: the plan's scenario, today's date and this hubplan's version."""
+    """The title block: the plan's scenario and its description, today's date and this hubplan's version."""
     try:
         version = importlib.metadata.version("hubplan")
     except importlib.metadata.PackageNotFoundError:
         version = "(not installed)"
-    return ReportTitle(scenario=plan.settings.scenario, written_on=datetime.date.today().isoformat(), version=version)
+    return ReportTitle(
+        scenario=plan.settings.scenario,
+        written_on=datetime.date.today().isoformat(),
+        version=version,
+        description=plan.settings.description,
+    )
 
 
 def chart_path(out_html: Path) -> Path:
@@ -124,7 +138,7 @@ def report_data(plan: WrittenPlan) -> ReportData:
     try:
         return ReportData(
             bases=plan.bases,
-            locations=plan.locations,
+            locations=with_place_names(plan.locations),
             demand=demand,
             reachable=reachable_areas(
                 fast,
@@ -184,6 +198,24 @@ def kpis_under(kpis: PlanKpis, standard: str, *, source: str) -> PlanKpis:
     return dataclasses.replace(
         kpis, grade1=other.grade1, grade2=other.grade2, standard=other.standard, other_standard=swapped
     )
+
+
+def town_labels(count: int = TOWN_LABELS) -> gpd.GeoDataFrame:
+    """The ``count`` largest towns of the gazetteer as ``name`` and points (British National Grid)."""
+    towns = largest_towns(count)
+    return gpd.GeoDataFrame(towns[["name"]], geometry=gpd.points_from_xy(towns["easting"], towns["northing"]), crs=BNG)
+
+
+def with_place_names(locations: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``locations`` with ``place`` (nearest town), ``ward`` and ``road`` (nearest main road): :mod:`geodata.places`."""
+    if locations.empty:
+        return locations.assign(**{column: pd.Series(dtype=str) for column in ("place", "ward", "road")})
+    x, y = locations.geometry.x.to_numpy(), locations.geometry.y.to_numpy()
+    described, roads = describe_sites(x, y), nearest_main_roads(x, y)
+    road = [
+        f"{name} ({metres:,.0f} m)" if name else "" for name, metres in zip(roads["road"], roads["road_m"], strict=True)
+    ]
+    return locations.assign(place=described["place"].to_numpy(), ward=described["ward"].to_numpy(), road=road)
 
 
 def shift_order(plan: WrittenPlan) -> tuple[str, ...]:
