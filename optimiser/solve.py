@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,11 +42,25 @@ class ShiftResult:
     responding_base: np.ndarray
 
 
-def coverage_params(prepared: PreparedScenario, instance: CoverageInstance, shift: str) -> CoverageParams:
-    """The models' parameters from the scenario's ``[solver]`` section, for one shift."""
+def coverage_params(
+    prepared: PreparedScenario,
+    instance: CoverageInstance,
+    shift: str,
+    *,
+    busy_by_node: np.ndarray | None = None,
+) -> CoverageParams:
+    """The models' parameters from the scenario's ``[solver]`` section, for one shift.
+
+    ``busy_fraction = "auto"`` takes the shift's estimated busy fraction;
+    ``"simulated"`` takes ``busy_by_node`` (one ``q_i`` per demand node, from
+    :mod:`optimiser.availability`) when given, else the shift's estimate (the
+    first solve of the iterations).
+    """
     spec = prepared.scenario.solver
     busy = spec.busy_fraction
-    if busy == "auto":
+    if busy == "simulated" and busy_by_node is not None:
+        busy = busy_by_node
+    elif busy in ("auto", "simulated"):
         busy = prepared.response.busy_fraction_by_shift[shift]
     return CoverageParams(
         objective=spec.objective,
@@ -129,12 +144,26 @@ def solve_shift(prepared: PreparedScenario, instance: CoverageInstance, params: 
     bands = scenario_bands(prepared)
     if bands is None:
         return solve_double_standard(instance, params)
-    banded = solve_double_standard(banded_instance(instance, bands), params)
+    stacked = banded_params(params, bands)
+    banded = solve_double_standard(banded_instance(instance, bands), stacked)
     sites = list(banded.sites)
     coverage = evaluate_plan(instance, sites)
     values = dict(score_plan(instance, sites, list(banded.site_bases), params, coverage=coverage))
-    values["grade1_bands"] = float(grade1_term(banded.coverage, params))
+    values["grade1_bands"] = float(grade1_term(banded.coverage, stacked))
     return Plan(banded.sites, banded.site_bases, coverage, values, banded.report)
+
+
+def banded_params(params: CoverageParams, bands: ResponseBands) -> CoverageParams:
+    """``params`` for :func:`models.bands.banded_instance`: a per-node busy fraction repeated for every band.
+
+    The banded instance's rows are ``L`` copies of the demand nodes, band by
+    band, then the Grade 2 copy, so node ``i``'s ``q_i`` goes to rows
+    ``l * n + i`` for every ``l`` (the Grade 2 copy has no Grade 1 demand; it
+    gets the same ``q_i``, which then weighs nothing).
+    """
+    if not params.busy_per_node:
+        return params
+    return dataclasses.replace(params, busy_fraction=np.tile(params.busy_fraction, bands.n_bands + 1))
 
 
 def shift_result(shift: str, instance: CoverageInstance, plan: Plan) -> ShiftResult:
