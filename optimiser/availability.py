@@ -44,6 +44,7 @@ from optimiser.executor import chunked, run_chunks
 from optimiser.improve import with_cars
 from optimiser.improve_plan import ScenarioSimulation, plan_deployment, scenario_simulation
 from optimiser.prepare import PreparedScenario
+from optimiser.replications import standard_targets_s, within_standard
 from optimiser.simulation_model import SimulationModel
 from optimiser.solve import ShiftResult, coverage_params, shift_result, solve_shift
 
@@ -81,7 +82,9 @@ class BusyJob:
                 busy[np.isnan(busy[:, k]), k] = share
             records = result.incidents
             grade1 = incidents.grade == 1
-            within = records.attended & (records.response_s <= self.model.targets_s[1])
+            area_class = self.model.place_area_class[incidents.place]
+            target_s = standard_targets_s(self.model.standard, incidents.grade, area_class)
+            within = within_standard(self.model.standard, records, target_s)
             out.append((busy, np.array([float(within[grade1].sum()), float(grade1.sum())])))
         return out
 
@@ -96,7 +99,8 @@ class BusyMeasure:
         Busy share of each base area's cars per shift, ``(n_bases, n_shifts)`` in the model's
         base and shift order, capped.
     grade1_within_target_share
-        Simulated Grade 1 incidents attended within target, over all replications.
+        Simulated Grade 1 incidents attended within target (the plan's response
+        standard, as :mod:`optimiser.replications` counts them), over all replications.
     """
 
     busy: np.ndarray

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from geodata.errors import InputDataError
-from models.bands import PreTravelDelay, grade1_bands
 from models.instance import CoverageParams
 from models.kpis import PlanKpis
 from models.response import MAX_BUSY_FRACTION
@@ -115,12 +114,11 @@ def test_equal_busy_fractions_reproduce_the_first_plan(solved):
 
 
 def test_banded_params_repeat_each_nodes_busy_fraction_per_band():
-    bands = grade1_bands(900.0, 120.0, PreTravelDelay(180.0, 0.5), n_bands=3)
     q = np.array([0.1, 0.2, 0.3])
-    tiled = banded_params(CoverageParams(busy_fraction=q), bands).busy_fraction
+    tiled = banded_params(CoverageParams(busy_fraction=q), 3).busy_fraction
     np.testing.assert_array_equal(tiled, np.tile(q, 4))
     single = CoverageParams(busy_fraction=0.2)
-    assert banded_params(single, bands) is single
+    assert banded_params(single, 3) is single
 
 
 @pytest.mark.parametrize(
