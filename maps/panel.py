@@ -73,7 +73,7 @@ def simulated_html(simulated: Mapping[str, object]) -> str:
         rows.append(
             (
                 f"Grade {number_}",
-                f"{number(simulated['parameters'][f'target_grade{number_}_min'], '{:g}')} min",
+                escape(_target_text(simulated["parameters"]["target_min"][key])),
                 _with_interval(grade["within_target"], pct),
                 _with_interval(grade["mean_min"], number),
             )
@@ -88,6 +88,14 @@ def simulated_html(simulated: Mapping[str, object]) -> str:
         "parameters; not force records).</p>"
     )
     return table + by_area + note
+
+
+def _target_text(by_class: Mapping[str, float]) -> str:
+    """``"15 min"``, or ``"15 min urban, 20 min rural"`` when the standard sets a target per area class."""
+    minutes = {float(v) for v in by_class.values()}
+    if len(minutes) == 1:
+        return f"{minutes.pop():g} min"
+    return ", ".join(f"{float(v):g} min {name}" for name, v in by_class.items())
 
 
 def _with_interval(figure: Mapping[str, object], fmt) -> str:
