@@ -43,6 +43,7 @@ from optimiser.console import (
     print_kpis,
     print_simulation,
     print_simulations,
+    print_site_checks,
     print_validation,
 )
 from optimiser.evaluate import BAD_ROW_POLICIES, EvaluateRequest, evaluate
@@ -418,7 +419,10 @@ def _run_compare(args: argparse.Namespace) -> int:
         days=args.days,
     )
     result = compare(request, args.out)
-    print_comparison(result, Console())
+    console = Console()
+    print_comparison(result, console)
+    for path in result.files:
+        print_site_checks(path, console)
     return 0
 
 
@@ -719,6 +723,7 @@ def _run_optimise(args: argparse.Namespace) -> int:
         simulated = result.kpis.simulated
         print_simulation(simulated, published_figures(simulated["parameters"]["calibration"]), console)
     print_kpis(result.kpis, console)
+    print_site_checks(Path(args.out), console)
     if args.report:
         log.info("map report: %s", write_report(args.out, f"{args.out}/report.html"))
     log.info("done in %.1f s", result.seconds)

@@ -44,7 +44,7 @@ def value(table: pd.DataFrame, metric: str, column: str) -> object:
 
 def test_writes_every_file_and_a_plan_folder_per_scenario(compared):
     _, out = compared
-    for name in ("comparison.csv", "comparison.md", "comparison.html", "tradeoff.png"):
+    for name in ("comparison.csv", "comparison.md", "comparison.html", "tradeoff.png", "tradeoff.csv"):
         assert (out / name).stat().st_size > 0
     for folder in ("small", "no-Burton"):
         record = run_record_path(out / folder, "plan").name
@@ -53,6 +53,59 @@ def test_writes_every_file_and_a_plan_folder_per_scenario(compared):
     # small.toml optimises travel-only cover, so its sweep is solved exactly.
     for name in ("comparison.md", "comparison.html"):
         assert "Sweep method: small exact (MIP); no Burton exact (MIP)." in (out / name).read_text()
+
+
+def test_comparison_opens_with_a_verdict_and_folds_the_areas_that_do_not_differ(compared):
+    result, out = compared
+    markdown = (out / "comparison.md").read_text()
+    assert markdown.index("## Verdict") < markdown.index("## Side by side") < markdown.index("## Grade 1 by local")
+    verdict = markdown.split("## Verdict\n\n")[1].split("\n")[0]
+    # Not simulated here: travel-time cover decides, and dropping Burton loses Grade 1 cover.
+    assert verdict.startswith("Not simulated; by travel-time cover only") and "**small reaches more**" in verdict
+    lost = result.difference["grade1_lost_per_year"] - result.difference["grade1_gained_per_year"]
+    assert f"{-lost:+,.1f} a year" in verdict
+    assert "bases 2 → 1" in verdict and "cars on duty early 5 → 3" in verdict
+    areas = markdown.split("## Grade 1 by local authority: no Burton against small\n\n")[1].split("## Notes")[0]
+    shown, _, folded = areas.partition("### Areas that do not differ")
+    assert "East Staffordshire" in shown  # Burton's own area
+    for line in [line for line in folded.splitlines() if line.startswith("| ")][1:]:
+        assert abs(float(line.rstrip(" |").rsplit("| ", 1)[1].replace(",", ""))) < 0.5  # travel-only change a year
+    page = (out / "comparison.html").read_text()
+    assert 'id="hc-verdict"' in page and "<b>small reaches more</b>" in page
+    assert "Grade 1 by local authority: no Burton against small" in page
+
+
+def test_tradeoff_csv_holds_the_sweep_and_agrees_with_the_table_at_the_configured_point(compared):
+    _, out = compared
+    sweep = pd.read_csv(out / "tradeoff.csv")
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(sweep["scenario"].unique()) == ["small", "no Burton"]
+    for column in ("small", "no Burton"):
+        mine = sweep[sweep["scenario"] == column]
+        configured = mine[mine["point"] == "as configured"].iloc[0]
+        assert configured["grade1_share_travel_only"] == pytest.approx(
+            value(table, "within 15 min, travel only", column)
+        )
+        assert configured["grade1_share_with_busy_cars"] == pytest.approx(
+            value(table, "within 15 min, with busy cars", column)
+        )
+        points = mine[mine["point"] == "sweep"]
+        assert len(points) == 3 and (points["method"] == "exact (MIP)").all()
+        assert points["locations_per_shift"].is_monotonic_increasing
+        assert (points["locations_opened_per_shift"] <= points["locations_per_shift"] + 1e-9).all()
+
+
+def test_plans_flag_sites_outside_the_force_area_and_those_answering_little(compared):
+    _, out = compared
+    for folder in ("small", "no-Burton"):
+        plan = pd.read_csv(out / folder / "plan.csv")
+        checks = json.loads((out / folder / "kpis.json").read_text())["site_checks"]
+        assert (plan["outside_force_area_m"] >= 0).all()
+        outside = plan[plan["outside_force_area_m"] > 0]
+        assert len(checks["outside_force_area"]) == len(outside)
+        assert (outside["outside_force_area_m"] <= checks["area_buffer_m"]).all()  # farther is refused
+        little = plan[plan["grade1_first_response_per_year"] < checks["little_grade1_per_year"]]
+        assert sorted(s["location_id"] for s in checks["answer_little"]) == sorted(little["location_id"])
 
 
 def test_table_has_a_column_per_scenario_and_the_variant_definition(compared):
@@ -159,4 +212,11 @@ def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch):
     change = value(table, "Grade 1 within target, paired change vs first (95 %)", "fewer cars")
     expected = 100 * (value(table, "Grade 1 within target", "fewer cars") - mean_first)
     assert change.startswith(f"{expected:+.1f} pts (")
-    assert "paired replication by replication" in (out / "comparison.md").read_text()
+    markdown = (out / "comparison.md").read_text()
+    assert "paired replication by replication" in markdown
+    verdict = markdown.split("## Verdict\n\n")[1].split("\n")[0]
+    assert verdict.startswith("By simulated attendance, 3 replications of 20 days on the same incidents")
+    assert "cars on duty early 7 → 5; deployment locations the same" in verdict
+    # Two spare cars fewer at Stafford, early: flagged, with which measure sees it.
+    assert "Spare cars changed with no change in deployment locations (Stafford early 4 → 2)" in markdown
+    assert "the travel-time cover cannot see this" in markdown and "the simulation sees it." in markdown
