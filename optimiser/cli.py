@@ -420,9 +420,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     )
     result = compare(request, args.out)
     console = Console()
-    print_comparison(result, console)
-    for path in result.files:
-        print_site_checks(path, console)
+    print_comparison(result, console)  # its notes include the plans' site checks
     return 0
 
 

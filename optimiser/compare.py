@@ -100,12 +100,18 @@ class CompareRequest:
 
 @dataclass(frozen=True)
 class CompareResult:
-    """Files written, the numeric comparison table, and the totals of the two difference layers."""
+    """Files written, the numeric comparison table, the totals of the two difference layers, and the verdict.
+
+    ``verdict`` holds one paragraph per configuration after the first (against the first), as in
+    ``comparison.md``; ``flags`` the spare-car and site notes that go with it.
+    """
 
     files: list[Path]
     table: pd.DataFrame
     difference: dict[str, float]
     expected_difference: dict[str, float]
+    verdict: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,7 +223,7 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         save_page(build_comparison_page(page), staging / "comparison.html")
         names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders
         written = move_into_place(staging, out, names, kind="comparison", owns=COMPARISON_FILES)
-    return CompareResult(written, table, totals, expected_totals)
+    return CompareResult(written, table, totals, expected_totals, tuple(verdicts), (*spare, *sites))
 
 
 def _configurations(compared: list[_Compared], plan_dirs: list[Path], request: CompareRequest) -> list[Configuration]:

@@ -179,6 +179,10 @@ def print_comparison(result: CompareResult, console: Console) -> None:
     for _, row in text[keep].iterrows():
         table.add_row(*[str(value) for value in row])
     console.print(table)
+    for paragraph in result.verdict:
+        console.print(f"[bold]verdict[/bold] {escape(paragraph).replace('**', '')}")
+    for flag in result.flags:
+        console.print(f"[bold]note[/bold] {escape(flag)}")
     console.print(f"wrote {', '.join(str(path) for path in result.files)}")
 
 

@@ -187,7 +187,18 @@ def test_cli_rejects_a_target_outside_zero_one(tmp_path, capsys):
 SIM = "tests/data/scenarios/sim.toml"
 
 
-def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch):
+def test_cli_refuses_an_added_base_without_saying_where_its_cars_come_from(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["-q", "compare", SMALL, "--add-base", "Lichfield=WS13 6HQ", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "say where the new base's cars come from: --add-cars" in err and "--cars-from BASE" in err
+    assert not out.exists() or not any(out.iterdir())
+    with pytest.raises(SystemExit):
+        main(["compare", SMALL, "--add-base", "L=WS13 6HQ", "--add-cars", "--cars-from", "Burton", "--out", str(out)])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch, capsys):
     """Both configurations are simulated on the same seeds; the table reports means, intervals and paired changes."""
     monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "out"
@@ -220,3 +231,6 @@ def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch):
     # Two spare cars fewer at Stafford, early: flagged, with which measure sees it.
     assert "Spare cars changed with no change in deployment locations (Stafford early 4 → 2)" in markdown
     assert "the travel-time cover cannot see this" in markdown and "the simulation sees it." in markdown
+    terminal = " ".join(capsys.readouterr().out.split())
+    assert "verdict By simulated attendance, 3 replications of 20 days" in terminal
+    assert "note Spare cars changed with no change in deployment locations" in terminal
