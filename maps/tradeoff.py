@@ -96,6 +96,10 @@ class TradeoffCurve:
         ``None`` for none.
     heuristic
         Whether the sweep's points are heuristic lower bounds (drawn as hollow markers) rather than optima.
+    opened
+        Locations per shift each sweep point's plan actually opens (a heuristic may stop short of the count),
+        or ``None``. A bar of the lower panel ending at a point that opened fewer than asked is hatched: the
+        search stopped there, so the bar does not show what a further location could buy.
 
     Raises
     ------
@@ -112,6 +116,7 @@ class TradeoffCurve:
     min_locations_for_target: int | None = None
     configured_expected_share: float | None = None
     heuristic: bool = False
+    opened: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         locations = np.asarray(self.locations)
@@ -122,6 +127,10 @@ class TradeoffCurve:
             expected = np.asarray(self.grade1_expected_share, dtype=float)
             problems += _share_problems("grade1_expected_share", expected, size)
         problems += _scalar_problems(self)
+        if self.opened is not None and np.asarray(self.opened).shape != (size,):
+            problems.append(
+                f"opened: has shape {np.asarray(self.opened).shape}, but locations has {max(size, 0)} values"
+            )
         if problems:
             raise ReportDataError([f"trade-off curve {self.scenario!r}: {problem}" for problem in problems])
         object.__setattr__(self, "locations", locations.astype(np.int64))
@@ -139,6 +148,17 @@ class TradeoffCurve:
         if shares is None:
             raise ValueError("marginal_share(busy=True) needs grade1_expected_share")
         return (self.locations[:-1] + self.locations[1:]) / 2.0, np.diff(shares) / steps
+
+    def stopped_short(self) -> np.ndarray:
+        """Per sweep point: whether its plan opened fewer locations than asked (see ``opened``)."""
+        return _stopped_short(self)
+
+
+def _stopped_short(curve: TradeoffCurve) -> np.ndarray:
+    """Per sweep point: whether its plan opened fewer locations than the count (by more than half a location)."""
+    if curve.opened is None:
+        return np.zeros(curve.locations.size, dtype=bool)
+    return np.asarray(curve.opened, dtype=float) < curve.locations - 0.5
 
 
 def _location_problems(locations: np.ndarray) -> list[str]:
@@ -424,8 +444,24 @@ def _draw_marginal(ax: Axes, curves: list[TradeoffCurve]) -> None:
             gid=f"marginal-{k}",
             zorder=3,
         )
+        for patch, stopped in zip(bars.patches, curve.stopped_short()[1:], strict=True):
+            if stopped:
+                patch.set_hatch("///")
+                patch.set_alpha(0.35)
+                patch.set_gid(f"marginal-stopped-{k}")
         if label:
             ax.bar_label(bars, fmt="%.1f", fontsize=8.5, padding=1.5, color="#333333")
+    if any(curve.stopped_short().any() for curve in curves):
+        ax.text(
+            0.99,
+            0.97,
+            "hatched: the heuristic opened fewer locations than the count (it stopped), not a measured zero",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8.5,
+            color="#555555",
+        )
     ax.margins(y=0.18)
 
 

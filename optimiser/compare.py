@@ -301,6 +301,7 @@ def _chart(compared: list[_Compared], target: float | None) -> bytes | None:
             min_locations_for_target=item.tradeoff.min_locations_total,
             configured_expected_share=_share_or_none(item.tradeoff.configured_expected_share),
             heuristic=item.tradeoff.heuristic,
+            opened=item.tradeoff.opened,
         )
         for item in compared
         if item.tradeoff is not None and len(item.tradeoff.locations)

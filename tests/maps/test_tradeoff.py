@@ -113,6 +113,15 @@ def test_the_plan_with_busy_cars_is_a_hollow_star_at_the_tables_share_and_heuris
     assert "heuristic point (a lower bound)" not in plain
 
 
+def test_bars_ending_where_the_heuristic_stopped_short_are_hatched():
+    figure = tradeoff_figure([curve(heuristic=True, opened=np.array([0.0, 2.0, 4.0, 5.0]))])
+    bars = [patch for patch in figure.axes[1].patches if patch.get_gid() in ("marginal-0", "marginal-stopped-0")]
+    assert [patch.get_hatch() for patch in bars] == [None, None, "///"]
+    assert any("the heuristic opened fewer locations" in text.get_text() for text in figure.axes[1].texts)
+    plain = tradeoff_figure([curve(opened=np.array([0.0, 2.0, 4.0, 8.0]))])
+    assert not any(patch.get_hatch() for patch in plain.axes[1].patches)
+
+
 def test_legend_names_every_scenario_with_its_configured_point():
     figure = tradeoff_figure(curves(), target_share=0.7)
     legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
