@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from rich.console import Console
@@ -54,3 +56,15 @@ def test_nothing_to_flag_prints_nothing(tmp_path):
     console = Console(record=True, width=200)
     print_site_checks(tmp_path, console)  # no plan here: nothing
     assert console.export_text() == ""
+
+
+def test_terminal_prints_what_kpis_json_flags(tmp_path):
+    frame = locations()
+    frame.to_csv(tmp_path / "plan.csv", index=False)
+    (tmp_path / "kpis.json").write_text(json.dumps({"site_checks": site_checks(frame, area_buffer_m=2000.0)}))
+    console = Console(record=True, width=400)
+    print_site_checks(tmp_path, console)
+    lines = console.export_text().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"check {tmp_path.name}: 1 of 3 deployment location-shifts lie outside the force area")
+    assert lines[1].endswith("answer first fewer than 1 Grade 1 incidents a year: J3 (night) 0.4")
