@@ -168,6 +168,9 @@ class ComparisonPageData:
         cars (expected Grade 1 incidents a year reached within target), drawn
         as a second layer. When the travel-only difference is empty, this
         layer is the one shown when the page opens.
+    folded_table
+        Rows of ``table`` left out of it because every scenario has the same value, shown in a closed
+        ``<details>`` below it; ``None`` or empty for none.
     verdict
         Paragraphs at the top of the page (plain text; ``**bold**`` is kept as bold).
     area_tables
@@ -190,6 +193,7 @@ class ComparisonPageData:
     expected_difference: gpd.GeoDataFrame | None = None
     verdict: Sequence[str] = ()
     area_tables: Sequence[AreaTable] = ()
+    folded_table: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenarios", tuple(self.scenarios))
@@ -333,7 +337,7 @@ def page_html(data: ComparisonPageData) -> str:
         f'</header><ol class="hc-scenarios">{scenarios}</ol>{verdict_html(data.verdict)}<div class="hc-grid">'
         '<section class="hc-card hc-table-card" id="hc-table"><h2>Side by side</h2>'
         f'<div class="hc-scroll">{comparison_table_html(data.table, [s.name for s in data.scenarios])}</div>'
-        f"{''.join(area_table_html(table) for table in data.area_tables)}"
+        f"{_folded_rows_html(data)}{''.join(area_table_html(table) for table in data.area_tables)}"
         f'</section><div class="hc-side">{_chart_html(data.chart_png)}{_notes_html(data.notes)}</div></div>'
         f'<h2 class="hc-map-title" id="hc-map">Map: deployment locations, and where Grade 1 cover changes '
         f"from {first} to {second} <small>(layers on the right; click a symbol for details)</small></h2></div>"
@@ -346,6 +350,17 @@ def verdict_html(paragraphs: Sequence[str]) -> str:
         return ""
     body = "".join(f"<p>{_bold(escape(text))}</p>" for text in paragraphs)
     return f'<section class="hc-card hc-verdict" id="hc-verdict"><h2>Verdict</h2>{body}</section>'
+
+
+def _folded_rows_html(data: ComparisonPageData) -> str:
+    folded = data.folded_table
+    if folded is None or folded.empty:
+        return ""
+    table = comparison_table_html(folded, [s.name for s in data.scenarios])
+    return (
+        f'<details class="hc-folded hc-same"><summary>{len(folded)} rows with the same value in every '
+        f'scenario</summary><div class="hc-scroll">{table}</div></details>'
+    )
 
 
 def _bold(html: str) -> str:

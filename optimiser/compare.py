@@ -102,8 +102,8 @@ class CompareRequest:
 class CompareResult:
     """Files written, the numeric comparison table, the totals of the two difference layers, and the verdict.
 
-    ``verdict`` holds one paragraph per configuration after the first (against the first), as in
-    ``comparison.md``; ``flags`` the spare-car and site notes that go with it.
+    ``verdict`` holds one paragraph per configuration after the first (against the first), then one per
+    change of spare cars that a measure cannot see, as in ``comparison.md``; ``flags`` the plans' site checks.
     """
 
     files: list[Path]
@@ -201,9 +201,11 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         areas = [_area_table(first_config, other) for other in configurations[1:]]
         spare = [note for other in configurations[1:] for note in spare_car_notes(first_config, other)]
         sites = [note for item in compared for note in _site_notes(item)]
-        notes = [*spare, *sites, *_notes(compared, {"travel only": totals, "with busy cars": expected_totals}, request)]
+        verdicts += spare  # a change one measure cannot see belongs beside the verdict, not among the caveats
+        notes = [*sites, *_notes(compared, {"travel only": totals, "with busy cars": expected_totals}, request)]
         table.to_csv(staging / "comparison.csv", index=False)
-        (staging / "comparison.md").write_text(_markdown(compared, text, notes, verdicts, areas))
+        shown, same = _fold_same_rows(text)
+        (staging / "comparison.md").write_text(_markdown(compared, shown, same, notes, verdicts, areas))
         if chart is not None:
             (staging / "tradeoff.png").write_bytes(chart)
             sweeps = [tradeoff_table(item.label, item.tradeoff) for item in compared if item.tradeoff is not None]
@@ -214,7 +216,8 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
             difference=difference,
             expected_difference=_drawn(expected_difference),
             boundaries=embedded.load_boundaries(),
-            table=text,
+            table=shown,
+            folded_table=same,
             chart_png=chart,
             notes=[*notes, *(n for item in compared for n in item.notes)],
             verdict=verdicts,
@@ -223,7 +226,7 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         save_page(build_comparison_page(page), staging / "comparison.html")
         names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders
         written = move_into_place(staging, out, names, kind="comparison", owns=COMPARISON_FILES)
-    return CompareResult(written, table, totals, expected_totals, tuple(verdicts), (*spare, *sites))
+    return CompareResult(written, table, totals, expected_totals, tuple(verdicts), tuple(sites))
 
 
 def _configurations(compared: list[_Compared], plan_dirs: list[Path], request: CompareRequest) -> list[Configuration]:
@@ -375,8 +378,28 @@ def _notes(compared: list[_Compared], totals: dict[str, dict[str, float]], reque
     return notes
 
 
+#: Sections of the formatted table always shown, even where every scenario has the same value (the cost).
+ALWAYS_SHOWN = ("scenario", "resources")
+
+
+def _fold_same_rows(text: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The formatted table split into the rows that differ between scenarios and the rest (folded away).
+
+    The local-authority rows are left out (the per-area table has them; ``comparison.csv`` keeps them).
+    """
+    text = text[~text["section"].str.endswith("by local authority")]
+    labels = [c for c in text.columns if c not in ("section", "metric") and not str(c).startswith("change ")]
+    same = text[labels].nunique(axis=1, dropna=False).eq(1) & ~text["section"].isin(ALWAYS_SHOWN)
+    return text[~same].reset_index(drop=True), text[same].reset_index(drop=True)
+
+
 def _markdown(
-    compared: list[_Compared], text: pd.DataFrame, notes: list[str], verdicts: list[str], areas: list[AreaTable]
+    compared: list[_Compared],
+    text: pd.DataFrame,
+    same: pd.DataFrame,
+    notes: list[str],
+    verdicts: list[str],
+    areas: list[AreaTable],
 ) -> str:
     lines = [f"# Comparison: {' vs '.join(item.label for item in compared)}", "", "## Verdict", ""]
     for paragraph in verdicts:
@@ -384,6 +407,8 @@ def _markdown(
     lines += [f"- **{item.label}**: {item.definition}" for item in compared]
     lines += [f"- {note}" for item in compared for note in item.notes]
     lines += ["", "## Side by side", "", markdown_table(text)]
+    if not same.empty:
+        lines += [f"### Rows with the same value in every scenario ({len(same)})", "", markdown_table(same)]
     for table in areas:
         lines += [f"## {table.title}", ""]
         lines += [markdown_frame(table.shown) if not table.shown.empty else "No area differs.", ""]

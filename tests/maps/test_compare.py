@@ -252,6 +252,14 @@ def test_verdict_comes_first_escaped_with_its_bold_and_unchanged_areas_are_folde
     assert "Cannock Chase" in shown and "Tamworth" not in shown
 
 
+def test_rows_with_the_same_value_are_folded_below_the_table():
+    full = page_data().table
+    html = render_offline_html(build_comparison_page(page_data(table=full.iloc[:3], folded_table=full.iloc[3:])))
+    folded = html[html.index('<details class="hc-folded hc-same">') :]
+    assert folded.startswith(f'<details class="hc-folded hc-same"><summary>{len(full) - 3} rows with the same')
+    assert html.index('id="hc-table"') < html.index('<details class="hc-folded hc-same">')
+
+
 def test_a_page_without_a_verdict_has_no_verdict_card():
     html = render_offline_html(build_comparison_page(page_data(verdict=(), area_tables=())))
     assert 'id="hc-verdict"' not in html and '<details class="hc-folded">' not in html
@@ -302,7 +310,7 @@ def _look_at_page(browser, path, screenshot) -> dict:
     seen["overlays"] = [
         text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     ]
-    table = page.locator("table.hc-table")
+    table = page.locator("table.hc-table").first
     seen["table_visible"], seen["table_text"] = table.is_visible(), table.inner_text()
     chart = page.locator("img.hc-chart")
     seen["chart"] = {"visible": chart.is_visible(), "width": chart.evaluate("img => img.complete && img.naturalWidth")}

@@ -70,8 +70,18 @@ def test_comparison_opens_with_a_verdict_and_folds_the_areas_that_do_not_differ(
     assert "East Staffordshire" in shown  # Burton's own area
     for line in [line for line in folded.splitlines() if line.startswith("| ")][1:]:
         assert abs(float(line.rstrip(" |").rsplit("| ", 1)[1].replace(",", ""))) < 0.5  # travel-only change a year
+    side_by_side = markdown.split("## Side by side\n\n")[1].split("## Grade 1 by local")[0]
+    main_rows, _, same_rows = side_by_side.partition("### Rows with the same value in every scenario")
+    assert "by local authority" not in main_rows  # the per-area table has them (comparison.csv too)
+    folded_rows = [line.split(" | ") for line in same_rows.splitlines() if line.startswith("| ") and "**" not in line]
+    assert folded_rows[1:] and all(cells[1] == cells[2] for cells in folded_rows[1:])  # small == no Burton
+    for line in main_rows.splitlines():
+        cells = line.split(" | ")
+        if line.startswith("| ") and "**" not in line and cells[0] not in ("| metric", "| definition", "| bases"):
+            assert cells[1] != cells[2] or "cars on duty" in cells[0] or "deployment locations" in cells[0]
     page = (out / "comparison.html").read_text()
     assert 'id="hc-verdict"' in page and "<b>small reaches more</b>" in page
+    assert '<details class="hc-folded hc-same">' in page
     assert "Grade 1 by local authority: no Burton against small" in page
 
 
@@ -233,4 +243,5 @@ def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch, c
     assert "the travel-time cover cannot see this" in markdown and "the simulation sees it." in markdown
     terminal = " ".join(capsys.readouterr().out.split())
     assert "verdict By simulated attendance, 3 replications of 20 days" in terminal
-    assert "note Spare cars changed with no change in deployment locations" in terminal
+    assert "verdict Spare cars changed with no change in deployment locations" in terminal
+    assert markdown.index("Spare cars changed") < markdown.index("## Side by side")  # beside the verdict
