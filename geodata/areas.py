@@ -144,8 +144,13 @@ def fill_small_holes(area: shapely.Geometry, *, min_area_m2: float) -> shapely.G
     return shapely.MultiPolygon(polygons) if polygons else shapely.Polygon()
 
 
-def lsoa_response_times(demand: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame, *, target_s: float) -> gpd.GeoDataFrame:
+def lsoa_response_times(
+    demand: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame, *, target_s: float | np.ndarray
+) -> gpd.GeoDataFrame:
     """Grade 1 demand-weighted mean response time (minutes) and share within target, per LSOA and shift.
+
+    ``target_s`` is the Grade 1 target: one number, or one per row of ``demand`` (a standard whose
+    target depends on the area class).
 
     Unreached demand (no site within the Grade 2 target) is left out of the mean and counted
     as not covered; an LSOA none of whose demand is reached gets NaN minutes. An LSOA whose

@@ -17,12 +17,14 @@ import argparse
 import gzip
 import hashlib
 import importlib.util
+import io
 import json
 import logging
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
@@ -90,6 +92,97 @@ BASES = (
     BaseSite("Tamworth", "B79 7NA", False, True, _SOURCE.format(town="Tamworth")),
 )
 
+
+@dataclass(frozen=True)
+class Town:
+    """A town of the gazetteer: its name and the electoral wards (in one local authority) it is made of."""
+
+    name: str
+    la_code: str
+    wards: tuple[str, ...]
+
+
+#: Towns of the force area, each given as the electoral wards (Code-Point Open codelist names, without " Ward")
+#: that make up its built-up area, assigned by hand from public knowledge; the town's position is the mean of
+#: those wards' postcodes and its size their postcode count. Used for map labels and "nearest town".
+TOWNS = (
+    Town(
+        "Hanley",
+        "E06000021",
+        ("Etruria & Hanley", "Hanley Park, Joiner's Square & Shelton", "Birches Head & Northwood"),
+    ),
+    Town("Longton", "E06000021", ("Longton & Meir Hay South", "Dresden & Florence", "Lightwood North & Normacot")),
+    Town("Burslem", "E06000021", ("Burslem", "Burslem Park")),
+    Town("Tunstall", "E06000021", ("Tunstall",)),
+    Town("Stoke", "E06000021", ("Hartshill Park & Stoke", "Penkhull & Springfields", "Boothen")),
+    Town(
+        "Newcastle-under-Lyme",
+        "E07000195",
+        ("Town", "Thistleberry", "May Bank", "Westlands", "Cross Heath", "Wolstanton", "Clayton"),
+    ),
+    Town("Kidsgrove", "E07000195", ("Kidsgrove & Ravenscliffe",)),
+    Town(
+        "Stafford",
+        "E07000197",
+        (
+            "Forebridge",
+            "Coton",
+            "Common",
+            "Highfields & Western Downs",
+            "Manor",
+            "Rowley",
+            "Littleworth",
+            "Holmcroft",
+            "Penkside",
+            "Baswich",
+            "Weeping Cross & Wildwood",
+        ),
+    ),
+    Town("Stone", "E07000197", ("St. Michael's & Stonefield", "Walton")),
+    Town(
+        "Burton upon Trent",
+        "E07000193",
+        ("Burton & Eton", "Anglesey", "Shobnall", "Horninglow & Outwoods", "Stapenhill", "Winshill", "Brizlincote"),
+    ),
+    Town("Uttoxeter", "E07000193", ("Town", "Heath", "Crown")),
+    Town(
+        "Tamworth",
+        "E07000199",
+        (
+            "Amington",
+            "Belgrave",
+            "Bolehall",
+            "Castle",
+            "Glascote",
+            "Mercian",
+            "Spital",
+            "Stonydelph",
+            "Trinity",
+            "Wilnecote",
+        ),
+    ),
+    Town("Lichfield", "E07000194", ("St. John's", "Stowe", "Leomansley", "Chadsmead", "Curborough", "Boley Park")),
+    Town("Burntwood", "E07000194", ("Chase Terrace", "Chasetown", "Boney Hay & Central", "Summerfield & All Saints")),
+    Town(
+        "Cannock",
+        "E07000192",
+        ("Cannock Longford & Bridgtown", "Cannock Park & Old Fallow", "Hawks Green with Rumer Hill", "Chadsmoor"),
+    ),
+    Town("Hednesford", "E07000192", ("Hednesford Green Heath", "Hednesford Hills & Rawnsley", "Hednesford Pye Green")),
+    Town("Rugeley", "E07000192", ("Brereton & Ravenhill", "Etching Hill & the Heath", "Western Springs")),
+    Town("Leek", "E07000198", ("Leek East", "Leek North", "Leek South", "Leek West")),
+    Town("Biddulph", "E07000198", ("Biddulph East", "Biddulph North", "Biddulph South", "Biddulph West")),
+    Town("Cheadle", "E07000198", ("Cheadle North East", "Cheadle South East", "Cheadle West")),
+    Town("Codsall", "E07000196", ("Codsall", "Bilbrook")),
+    Town("Wombourne", "E07000196", ("Wombourne North", "Wombourne South")),
+    Town("Penkridge", "E07000196", ("Penkridge North & Acton Trussell", "Penkridge South & Gailey")),
+)
+
+#: Sheets of Code-Point Open's ``Doc/Codelist.xlsx`` naming wards (district, unitary, metropolitan)
+#: and local authorities (district, unitary, metropolitan district).
+WARD_SHEETS = ("DIW", "UTW", "UTE", "MTW")
+AUTHORITY_SHEETS = ("DIS", "UTA", "MTD")
+
 CODEPOINT_COLUMNS = (
     "postcode",
     "quality",
@@ -112,10 +205,15 @@ def build_all(out_dir: Path = DATA_DIR) -> dict[str, str]:
     postcodes = assign_postcode_lsoas(postcodes_near_force(boundaries), lsoas)
     lsoas = add_postcode_centroids(lsoas, postcodes)
     hospitals = hospital_table()
+    authorities = boundaries[boundaries["kind"] == "local_authority"]
+    places = gazetteer(
+        postcodes, {**codelist_names(), **dict(zip(authorities["code"], authorities["name"], strict=True))}
+    )
     written = {
         "lsoas.geojson": _geojson_bytes(lsoas, float_columns=("label_e", "label_n", "pc_centroid_e", "pc_centroid_n")),
         "boundaries.geojson": _geojson_bytes(boundaries),
-        "postcodes.csv.gz": gzip.compress(_csv_bytes(postcodes), mtime=0),
+        "postcodes.csv.gz": gzip.compress(_csv_bytes(postcodes.drop(columns="ward_code")), mtime=0),
+        "places.csv": _csv_bytes(places),
         "hospitals.csv": _csv_bytes(hospitals),
         "reference_lsoa_hospital_min.csv": _csv_bytes(reference_lsoa_times(lsoas)),
         "reference_inter_hospital_min.csv": _csv_bytes(reference_inter_hospital_times()),
@@ -209,7 +307,7 @@ def postcodes_near_force(boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
     table = table[near].copy()
     district_codes = set(boundaries.loc[boundaries["kind"] == "local_authority", "code"])
     table["in_force"] = table["district_code"].isin(district_codes).astype(int)
-    return table[["postcode", "easting", "northing", "district_code", "in_force"]]
+    return table[["postcode", "easting", "northing", "district_code", "in_force", "ward_code"]]
 
 
 def assign_postcode_lsoas(postcodes: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -251,6 +349,101 @@ def add_postcode_centroids(lsoas: gpd.GeoDataFrame, postcodes: pd.DataFrame) -> 
     if missing.any():
         log.warning("%d LSOAs have no postcode; their label point stands in", int(missing.sum()))
     return result
+
+
+def codelist_names() -> dict[str, str]:
+    """Names of wards and local authorities by GSS code, from Code-Point Open's ``Doc/Codelist.xlsx``.
+
+    The workbook is read with the standard library (an ``.xlsx`` is a zip of XML
+    sheets): each sheet lists ``name, code`` rows.
+    """
+    archive = _package_dir("geocode") / "code_point_open" / "codepo_gb.zip"
+    with zipfile.ZipFile(archive) as zipped:
+        workbook = zipfile.ZipFile(io.BytesIO(zipped.read("Doc/Codelist.xlsx")))
+    names: dict[str, str] = {}
+    for sheet in (*WARD_SHEETS, *AUTHORITY_SHEETS):
+        for row in _xlsx_rows(workbook, sheet):
+            if len(row) >= 2 and row[0] and row[1]:
+                names[row[1].strip()] = row[0].strip()
+    return names
+
+
+_XLSX = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_XLSX_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _xlsx_rows(workbook: zipfile.ZipFile, sheet_name: str) -> list[list[str]]:
+    """The cells of one sheet of an ``.xlsx`` as text rows (shared strings resolved)."""
+    strings = [
+        "".join(t.text or "" for t in item.iter(f"{_XLSX}t"))
+        for item in ElementTree.fromstring(workbook.read("xl/sharedStrings.xml")).findall(f"{_XLSX}si")
+    ]
+    sheets = ElementTree.fromstring(workbook.read("xl/workbook.xml")).iter(f"{_XLSX}sheet")
+    rel_id = next(s.get(_XLSX_REL) for s in sheets if s.get("name") == sheet_name)
+    rels = ElementTree.fromstring(workbook.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target") for r in rels if r.get("Id") == rel_id)
+    rows = []
+    for row in ElementTree.fromstring(workbook.read(f"xl/{target.removeprefix('/xl/')}")).iter(f"{_XLSX}row"):
+        cells = []
+        for cell in row.findall(f"{_XLSX}c"):
+            value = cell.find(f"{_XLSX}v")
+            text = "" if value is None else value.text or ""
+            cells.append(strings[int(text)] if cell.get("t") == "s" and text else text)
+        rows.append(cells)
+    return rows
+
+
+def gazetteer(postcodes: pd.DataFrame, names: dict[str, str], *, towns: tuple[Town, ...] = TOWNS) -> pd.DataFrame:
+    """Place names with a position: every electoral ward near the force area, and the towns of :data:`TOWNS`.
+
+    ``names`` maps ward and local authority codes to names (the force's own
+    local authorities as the LSOA lookup spells them).
+    A ward's position is the mean of its Code-Point Open postcodes (within the
+    postcode buffer), its ``size`` their count; a town's are those of its wards.
+
+    Raises
+    ------
+    SystemExit
+        If a ward or local authority code has no name, or a town names a ward that does not exist.
+    """
+    wards = (
+        postcodes.groupby(["ward_code", "district_code"])
+        .agg(
+            easting=("easting", "mean"),
+            northing=("northing", "mean"),
+            size=("postcode", "size"),
+            in_force=("in_force", "max"),
+        )
+        .reset_index()
+    )
+    unnamed = sorted(set(wards["ward_code"]) - set(names)) + sorted(set(wards["district_code"]) - set(names))
+    if unnamed:
+        raise SystemExit(f"codes with no name in Code-Point Open's codelist: {unnamed[:10]}")
+    wards["name"] = wards["ward_code"].map(names).str.removesuffix(" Ward")
+    wards["la_name"] = wards["district_code"].map(names).str.removesuffix(" (B)").str.removesuffix(" District")
+    wards["kind"] = "ward"
+    town_rows = [_town_row(town, postcodes, wards) for town in towns]
+    table = pd.concat([wards, pd.DataFrame(town_rows)], ignore_index=True)
+    table[["easting", "northing"]] = table[["easting", "northing"]].round(0).astype(int)
+    columns = ["kind", "name", "la_name", "easting", "northing", "size", "in_force"]
+    return table[columns].sort_values(["kind", "la_name", "name"]).reset_index(drop=True)
+
+
+def _town_row(town: Town, postcodes: pd.DataFrame, wards: pd.DataFrame) -> dict:
+    mine = wards[(wards["district_code"] == town.la_code) & wards["name"].isin(town.wards)]
+    missing = sorted(set(town.wards) - set(mine["name"]))
+    if missing:
+        raise SystemExit(f"town {town.name}: no ward named {missing} in {town.la_code}")
+    chosen = postcodes[postcodes["ward_code"].isin(mine["ward_code"])]
+    return {
+        "kind": "town",
+        "name": town.name,
+        "la_name": mine["la_name"].iloc[0],
+        "easting": chosen["easting"].mean(),
+        "northing": chosen["northing"].mean(),
+        "size": len(chosen),
+        "in_force": 1,
+    }
 
 
 def hospital_table() -> pd.DataFrame:

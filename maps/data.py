@@ -78,6 +78,10 @@ class ReportData:
         The plan's KPIs (grades, solver, assumptions), as ``kpis.json`` holds them.
     shifts
         Shift names in display order; each must appear in ``locations``.
+    area_classes
+        One row per LSOA: ``lsoa_code, lsoa_name, area_class`` (urban, rural) and a polygon; ``None``: not drawn.
+    class_source
+        Where the classes come from (``"derived"`` or the ONS file), shown wherever they are.
     """
 
     bases: gpd.GeoDataFrame
@@ -89,6 +93,8 @@ class ReportData:
     roads: gpd.GeoDataFrame
     kpis: PlanKpis
     shifts: tuple[str, ...] = ()
+    area_classes: gpd.GeoDataFrame | None = None
+    class_source: str = ""
 
     def __post_init__(self) -> None:
         problems = [

@@ -211,14 +211,16 @@ class PointLayer(folium.map.Layer):
 class ShiftSelector(MacroElement):
     """Radio buttons that show one shift's layers at a time.
 
-    For every kind of layer (locations, demand, ...) the selected shift's
-    layer is shown if any shift's layer of that kind was visible, and the
-    others are hidden, so the layer control's ticks follow the selection.
+    Every kind of layer (locations, demand, ...) is one entry of the layer
+    control: a group holding the per-shift layers of that kind. Selecting a
+    shift puts that shift's layer in each group and takes the others out, so
+    a kind ticked in the layer control shows the selected shift.
 
     Parameters
     ----------
     groups
-        ``{kind: {shift: layer}}`` for every layer that exists once per shift.
+        ``{kind: {shift: layer}}`` for every layer that exists once per shift; each
+        layer's parent is its kind's group (a ``folium.FeatureGroup``).
     shifts
         Shift names in display order; the first is selected when the page opens.
     """
@@ -231,18 +233,18 @@ class ShiftSelector(MacroElement):
                 {%- for kind, by_shift in this.groups.items() %}
                     {{ kind|tojson }}: {
                     {%- for shift, layer in by_shift.items() %}
-                        {{ shift|tojson }}: {{ layer.get_name() }},
+                        {{ shift|tojson }}: [{{ layer._parent.get_name() }}, {{ layer.get_name() }}],
                     {%- endfor %}
                     },
                 {%- endfor %}
                 };
                 function showShift(shift) {
                     Object.keys(groups).forEach(function (kind) {
-                        var layers = groups[kind], visible = false;
+                        var layers = groups[kind];
                         Object.keys(layers).forEach(function (s) {
-                            if (map.hasLayer(layers[s])) { visible = true; map.removeLayer(layers[s]); }
+                            var group = layers[s][0], layer = layers[s][1];
+                            if (s === shift) { group.addLayer(layer); } else { group.removeLayer(layer); }
                         });
-                        if (visible && layers[shift]) { map.addLayer(layers[shift]); }
                     });
                 }
                 var control = L.control({position: "topleft"});

@@ -18,10 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
+import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
+from matplotlib import patheffects  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from maps import style  # noqa: E402
@@ -44,7 +46,7 @@ class ReportTitle:
     description: str = ""
 
 
-def shift_map_png(data: ReportData, shift: str, *, title: str) -> bytes:
+def shift_map_png(data: ReportData, shift: str, *, title: str, towns: gpd.GeoDataFrame | None = None) -> bytes:
     """A static map of one shift (PNG bytes): boundaries, main roads, Grade 1 reach, locations and bases.
 
     Parameters
@@ -55,6 +57,8 @@ def shift_map_png(data: ReportData, shift: str, *, title: str) -> bytes:
         One of ``data.shifts``.
     title
         Heading drawn above the map.
+    towns
+        Town names to write on the map (``name`` and points, British National Grid), or ``None``.
     """
     figure, ax = plt.subplots(figsize=PNG_SIZE_IN)
     try:
@@ -70,6 +74,8 @@ def shift_map_png(data: ReportData, shift: str, *, title: str) -> bytes:
         for base, part in locations.groupby("base"):
             part.plot(ax=ax, color=colours.get(str(base), "#888888"), markersize=22, edgecolor="white", linewidth=0.6)
         _draw_bases(ax, data, colours)
+        if towns is not None:
+            _draw_towns(ax, towns)
         _frame_force_area(ax, data)
         ax.set_title(title, fontsize=12, loc="left")
         ax.set_axis_off()
@@ -95,6 +101,24 @@ def _draw_bases(ax, data: ReportData, colours: Mapping[str, str]) -> None:
     for name, point in zip(data.bases["name"], data.bases.geometry, strict=True):
         ax.scatter(point.x, point.y, s=90, marker="s", color=colours[str(name)], edgecolor="black", zorder=5)
         ax.annotate(str(name), (point.x, point.y), xytext=(6, 6), textcoords="offset points", fontsize=9, zorder=6)
+
+
+def _draw_towns(ax, towns: gpd.GeoDataFrame) -> None:
+    """Town names just below their centres (a base in the town keeps its own label above it)."""
+    for name, point in zip(towns["name"], towns.geometry, strict=True):
+        ax.annotate(
+            str(name),
+            (point.x, point.y),
+            xytext=(0, -7),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=8,
+            fontstyle="italic",
+            color="#333333",
+            zorder=4,
+            path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+        )
 
 
 def _legend_handles(data: ReportData, colours: Mapping[str, str]) -> list[Line2D]:
@@ -126,19 +150,57 @@ def expanded(panel_html: str) -> str:
     return re.sub(r"<details(?![^>]*\bopen\b)", "<details open", panel_html)
 
 
-def locations_table_html(data: ReportData, shift: str) -> str:
-    """The shift's deployment locations: name, base, nearest postcode, Grade 1 incidents a year answered first."""
-    rows = data.locations[data.locations["shift"] == shift].sort_values(["base", "name"])
+#: Columns of the deployment locations table: (heading, column of ``data.locations``); a column the frame lacks
+#: is left out (``place``, ``ward`` and ``road`` come from :mod:`geodata.places`, added by
+#: :func:`optimiser.report.report_data`).
+LOCATION_COLUMNS = (
+    ("deployment location", "name"),
+    ("place", "place"),
+    ("ward (local authority)", "ward"),
+    ("main road", "road"),
+    ("base", "base"),
+    ("postcode", "nearest_postcode"),
+    ("Grade 1 a year answered first", "grade1_first_response_per_year"),
+)
+#: How to read the table's columns.
+TABLE_NOTE = (
+    "Place: the nearest town of the gazetteer (within 2 km: the town itself, else distance and direction from its "
+    "centre); ward: the electoral ward whose centre is nearest. Grade 1 a year answered first: modelled incidents "
+    "a year this location is nearest to."
+)
+#: Where the main road comes from, or why there is none.
+ROAD_NOTE = (
+    "Main road: the nearest motorway or A-road within 1 km (blank if none), with its distance, from hubplan's "
+    "hand-encoded strategic road layer (approximate geometry): the road network itself carries no road names."
+)
+NO_ROAD_NOTE = "Road: not shown, as the road network carries no road names or numbers."
+
+
+def locations_table_html(data: ReportData, shift: str | None = None) -> str:
+    """The deployment locations (of one shift, or all with a shift column) as an HTML table with a note.
+
+    Columns: name, place, ward and main road (when the frame has them), base, nearest postcode and
+    Grade 1 incidents a year answered first, sorted by base, then most answered first.
+    """
+    rows = data.locations if shift is None else data.locations[data.locations["shift"] == shift]
+    rows = rows.sort_values(["base", "grade1_first_response_per_year"], ascending=[True, False])
+    columns = [(heading, column) for heading, column in LOCATION_COLUMNS if column in rows.columns]
+    if shift is None:
+        columns.insert(1, ("shift", "shift"))
+    head = "".join(f"<th>{escape(heading)}</th>" for heading, _ in columns)
     body = "".join(
-        f"<tr><td>{escape(str(row['name']))}</td><td>{escape(str(row['base']))}</td>"
-        f"<td>{escape(str(row['nearest_postcode']))}</td><td>{_number(row['grade1_first_response_per_year'])}</td></tr>"
+        "<tr>" + "".join(f"<td>{_cell(row[column], column)}</td>" for _, column in columns) + "</tr>"
         for _, row in rows.iterrows()
     )
     return (
-        '<table class="hubplan-locations"><thead><tr><th>deployment location</th><th>base</th>'
-        "<th>nearest postcode</th><th>Grade 1 a year answered first</th></tr></thead>"
-        f"<tbody>{body}</tbody></table>"
+        f'<table class="hubplan-locations"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        f'<p class="hubplan-note">{escape(ROAD_NOTE if "road" in rows.columns else NO_ROAD_NOTE)} '
+        f"{escape(TABLE_NOTE)}</p>"
     )
+
+
+def _cell(value: object, column: str) -> str:
+    return _number(value) if column == "grade1_first_response_per_year" else escape(str(value))
 
 
 def _number(value: object) -> str:
@@ -159,6 +221,7 @@ def print_pages_html(data: ReportData, title: ReportTitle, panel_html: str, pngs
         )
         pages.append(
             f'<section class="hubplan-print-page hubplan-shift-page"><h2>{escape(title.scenario)}, {escape(shift)} '
-            f"shift: {count} deployment locations</h2>{image}{locations_table_html(data, shift)}</section>"
+            f'shift: {count} deployment locations</h2>{image}<div class="hubplan-shift-table">'
+            f"{locations_table_html(data, shift)}</div></section>"
         )
     return f'<div class="hubplan-print">{"".join(pages)}</div>'

@@ -31,8 +31,12 @@ GRADE1 = "Grade 1 demand"
 GRADE2 = "Grade 2 demand"
 UNCOVERED = "Uncovered Grade 1 demand"
 BOUNDARIES = "Force and local authority boundaries"
+AREA_CLASSES = "Urban and rural LSOAs"
+#: Fill of each area class on the map.
+AREA_CLASS_COLOURS = {"urban": "#8c6bb1", "rural": "#74c476"}
 ROADS = "Main roads"
 BASEMAP = "OpenStreetMap basemap"
+TOWNS = "Town names"
 
 #: Per-shift layer kinds in layer-control order, and whether each is on when the page opens.
 SHIFT_KINDS = {LOCATIONS: True, REACH: False, LSOA_TIMES: True, GRADE1: False, GRADE2: False, UNCOVERED: True}
@@ -42,7 +46,8 @@ PANE_LSOA = ("hubplan-lsoa", 405, True)
 PANE_REACH = ("hubplan-reach", 410, False)
 PANE_LINES = ("hubplan-lines", 415, False)
 PANE_DEMAND = ("hubplan-demand", 420, True)
-PANES = (PANE_LSOA, PANE_REACH, PANE_LINES, PANE_DEMAND)
+PANE_LABELS = ("hubplan-labels", 450, False)
+PANES = (PANE_LSOA, PANE_REACH, PANE_LINES, PANE_DEMAND, PANE_LABELS)
 
 MAIN_ROAD_CLASSES = ("motorway", "trunk", "primary")
 
@@ -97,6 +102,27 @@ def boundaries_layer(boundaries: gpd.GeoDataFrame) -> folium.GeoJson:
     )
 
 
+def area_class_layer(area_classes: gpd.GeoDataFrame, *, class_source: str) -> folium.GeoJson:
+    """LSOAs filled by area class (urban, rural), named with where the classes come from ("derived" or ONS)."""
+    subset = to_wgs84(area_classes, simplify_m=SIMPLIFY_M)
+    data = feature_collection(subset, ["lsoa_code", "lsoa_name", "area_class"])
+    return folium.GeoJson(
+        data,
+        name=f"{AREA_CLASSES} ({class_source})",
+        style_function=_area_class_style,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["lsoa_name", "area_class"], aliases=["LSOA", f"Area class ({class_source})"]
+        ),
+        pane=PANE_LSOA[0],
+        show=False,
+    )
+
+
+def _area_class_style(feature: dict) -> dict:
+    fill = AREA_CLASS_COLOURS.get(feature["properties"]["area_class"], "#cccccc")
+    return {"fillColor": fill, "fillOpacity": 0.45, "color": "#ffffff", "weight": 0.4}
+
+
 def _boundary_style(feature: dict) -> dict:
     if feature["properties"]["kind"] == "force":
         return {"color": "#111111", "weight": 2.5, "fill": False}
@@ -108,6 +134,17 @@ def bases_layer(bases: gpd.GeoDataFrame) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=BASES, show=True)
     for index, row in enumerate(to_wgs84(bases).to_dict("records")):
         group.add_child(base_marker(row, colour=style.base_colour(index), shape=style.base_shape(index)))
+    return group
+
+
+def towns_layer(towns: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Town names as map labels just below their centres (under the markers, not clickable): ``name`` and points."""
+    group = folium.FeatureGroup(name=TOWNS, show=True)
+    for row in to_wgs84(towns).to_dict("records"):
+        icon = folium.DivIcon(
+            html=f"<span>{escape(str(row['name']))}</span>", icon_size=(0, 0), class_name="hubplan-town"
+        )
+        group.add_child(folium.Marker([row["geometry"].y, row["geometry"].x], icon=icon, pane=PANE_LABELS[0]))
     return group
 
 
@@ -133,10 +170,15 @@ def locations_layer(
 
 
 def location_popup(row: dict) -> str:
-    """Popup HTML of one deployment location: name, base, shift, demand answered first, postcode."""
+    """Popup HTML of one deployment location: name, place and ward (if known), base, shift, demand, postcode."""
     demand = row.get("grade1_first_response_per_year")
     demand_text = f"{float(demand):,.1f}" if demand is not None and math.isfinite(float(demand)) else "–"
     fields = [
+        *[
+            (label, row[key])
+            for label, key in (("Place", "place"), ("Ward", "ward"), ("Main road", "road"))
+            if row.get(key)
+        ],
         ("Base", row["base"]),
         ("Shift", row["shift"]),
         ("Grade 1 answered first", f"{demand_text} incidents a year (modelled)"),

@@ -50,6 +50,7 @@ def kpi_panel_html(kpis: PlanKpis, *, chart_svg: str = "") -> str:
             _headline(grade1, grade2),
             open_=True,
         ),
+        _section("By standard and area class", _by_standard(kpis), open_=True),
         _section("By shift", _by_shift(grade1, grade2, kpis.busy_fraction_by_shift), open_=True),
         _section("By base", _by_group(grade1, grade2, "base", "Base"), open_=False),
         _section("By local authority", _by_group(grade1, grade2, "local_authority", "Local authority"), open_=False),
@@ -108,7 +109,7 @@ def _headline(grade1: GradeKpis, grade2: GradeKpis) -> str:
     rows = [
         (
             label,
-            f"{number(grade.target_min, '{:g}')} min",
+            escape(grade.target_text),
             pct(grade.covered_share),
             pct(grade.expected_covered_share),
             number(grade.mean_response_min),
@@ -117,6 +118,32 @@ def _headline(grade1: GradeKpis, grade2: GradeKpis) -> str:
         for label, grade in (("Grade 1", grade1), ("Grade 2", grade2))
     ]
     return _table(("", "target", "travel only", "with busy cars", "mean min", "p90 min"), rows)
+
+
+def _by_standard(kpis: PlanKpis) -> str:
+    """Grade 1 under the plan's standard and the other one, overall and by area class."""
+    if kpis.standard is None:
+        return '<p class="hubplan-note">This kpis.json names no standard (older hubplan); re-run optimise.</p>'
+    pairs = [(kpis.standard.name, kpis.grade1)]
+    if kpis.other_standard is not None:
+        pairs.append((kpis.other_standard.standard.name, kpis.other_standard.grade1))
+    rows = [
+        (
+            escape(name),
+            escape(area),
+            escape(item.target_text),
+            pct(item.covered_share),
+            pct(item.expected_covered_share),
+        )
+        for name, grade in pairs
+        for area, item in (("all", grade), *grade.by_area_class.items())
+    ]
+    note = (
+        f'<p class="hubplan-note">Measured against <b>{escape(kpis.standard.name)}</b>: '
+        f"{escape(kpis.standard.title)}. Source: {escape(kpis.standard.source)}. Urban and rural classes: "
+        f"{escape(kpis.standard.class_source)}.</p>"
+    )
+    return _table(("standard", "area", "G1 target", "G1 travel", "G1 busy cars"), rows) + note
 
 
 def _by_shift(grade1: GradeKpis, grade2: GradeKpis, busy: Mapping[str, float]) -> str:
@@ -210,8 +237,13 @@ def _assumptions(assumptions: Assumptions) -> str:
     return f'<table class="hubplan-kpi">{body}</table><p class="hubplan-note">{escape(assumptions.label)}</p>'
 
 
-def legend_html(base_names: Sequence[str], *, target_min: float) -> str:
-    """Legend: LSOA response-time classes in minutes, base and location symbols, demand symbols."""
+def legend_html(base_names: Sequence[str], *, target_min: float, standard: str = "", class_source: str = "") -> str:
+    """Legend: LSOA response-time classes in minutes, base and location symbols, demand symbols, standard, classes.
+
+    ``target_min`` is the Grade 1 target the reach and uncovered layers are drawn for (the shortest one when
+    the standard sets one per area class); ``standard`` names the standard; ``class_source`` (when the class
+    layer is drawn) says where the urban and rural classes come from.
+    """
     classes = "".join(
         f'<div><i class="hubplan-swatch" style="background:{colour}"></i>{escape(label)}</div>'
         for label, colour in style.time_classes()
@@ -231,7 +263,22 @@ def legend_html(base_names: Sequence[str], *, target_min: float) -> str:
         f"Grade 1 not reached in {target_min:g} min</div>"
         f'<div><i class="hubplan-swatch hubplan-area"></i>reached in {target_min:g} min (by base)</div>'
     )
+    standard_text = f"<b>Standard</b><div>{escape(standard)}</div>" if standard else ""
+    area_text = (
+        "".join(
+            f'<div><i class="hubplan-swatch" style="background:{colour}"></i>{escape(name)}</div>'
+            for name, colour in AREA_CLASS_SWATCHES.items()
+        )
+        if class_source
+        else ""
+    )
+    area_title = f"<b>Area class</b><br><small>{escape(class_source)}</small>" if class_source else ""
     return (
         f"<b>Grade 1 response by LSOA</b><br><small>demand-weighted mean, modelled</small>{classes}"
-        f"<b>Bases and their locations</b>{bases}<b>Demand and reach</b>{symbols}"
+        f"<b>Bases and their locations</b>{bases}<b>Demand and reach</b>{symbols}{standard_text}"
+        f"{area_title}{area_text}"
     )
+
+
+#: Fill of each area class (the same as ``maps.layers.AREA_CLASS_COLOURS``).
+AREA_CLASS_SWATCHES = {"urban": "#8c6bb1", "rural": "#74c476"}

@@ -35,9 +35,10 @@ As an instance
 :func:`banded_instance` turns a :class:`~models.instance.CoverageInstance`
 into one the existing covering models solve unchanged: each demand node
 becomes ``L`` Grade 1 rows (band ``l`` has Grade 1 demand :math:`w_i \delta_l`
-and the node's response times plus :math:`T - \tau_l`, so "within ``T``" there
-means "within :math:`\tau_l`") and one Grade 2 row (the node's Grade 2 demand
-and times, unchanged). Proof obligations, each tested in
+and Grade 1 target :math:`\tau_l`, on the node's own response times) and one
+Grade 2 row (the node's Grade 2 demand and targets). Each node's bands divide
+its own target, so a standard with targets by area class (15 minutes urban,
+20 rural) gets bands per class. Proof obligations, each tested in
 ``tests/models/test_bands.py``:
 
 1. For any set of open sites, the banded instance's Grade 1 cover equals
@@ -62,7 +63,7 @@ import numpy as np
 import scipy.sparse
 from scipy.stats import norm
 
-from models.errors import ModelInputError, raise_if_problems
+from models.errors import raise_if_problems
 from models.instance import CoverageInstance
 
 #: Default number of response-time bands between the mobilisation delay and the target.
@@ -161,48 +162,49 @@ def grade1_bands(
     return ResponseBands(thresholds_s=edges[1:], weights=np.maximum(weights, 0.0), target_s=float(target_s))
 
 
-def banded_instance(instance: CoverageInstance, bands: ResponseBands) -> CoverageInstance:
+def banded_instance(
+    instance: CoverageInstance, delay: PreTravelDelay, *, mobilisation_s: float, n_bands: int = DEFAULT_BANDS
+) -> CoverageInstance:
     """The instance whose Grade 1 cover is the banded score of ``instance`` (rows: ``L`` bands, then Grade 2).
 
-    Row ``l * n + i`` (``l < L``) is node ``i`` in band ``l``; row ``L * n + i``
-    carries node ``i``'s Grade 2 demand. The candidate and base columns, the
-    bases and their reach are unchanged, so a plan of one is a plan of the other.
+    Each node's bands divide its own Grade 1 target (a standard may set
+    different targets by area class, see :mod:`models.standards`). Row
+    ``l * n + i`` (``l < L``) is node ``i`` in band ``l``: Grade 1 demand
+    ``w_i delta_l(i)``, Grade 1 target ``tau_l(i)``, no Grade 2 demand; row
+    ``L * n + i`` carries node ``i``'s Grade 2 demand and targets. Response
+    times, candidates, bases and their reach are unchanged, so a plan of one is
+    a plan of the other.
     """
-    if not math.isclose(bands.target_s, instance.target_grade1_s):
-        raise ModelInputError(
-            f"the bands divide a {bands.target_s:g} s target but the instance's Grade 1 target is "
-            f"{instance.target_grade1_s:g} s",
-            setting="banded_instance",
-        )
     n = instance.n_demand
+    targets_s = np.asarray(instance.target_grade1_s, dtype=float)
+    thresholds = np.empty((n_bands, n))
+    weights = np.empty((n_bands, n))
+    for target_s in np.unique(targets_s):
+        bands = grade1_bands(float(target_s), mobilisation_s, delay, n_bands=n_bands)
+        mine = targets_s == target_s
+        thresholds[:, mine] = bands.thresholds_s[:, None]
+        weights[:, mine] = bands.weights[:, None]
     zeros = np.zeros(n)
-    shifts_s = [instance.target_grade1_s - t for t in bands.thresholds_s]
-    grade1 = np.concatenate([instance.grade1_demand * w for w in bands.weights] + [zeros])
-    grade2 = np.concatenate([zeros] * bands.n_bands + [instance.grade2_demand])
-    groups = None if instance.demand_group is None else tuple(instance.demand_group) * (bands.n_bands + 1)
+    groups = None if instance.demand_group is None else tuple(instance.demand_group) * (n_bands + 1)
+    copies = n_bands + 1
     return CoverageInstance(
-        grade1_demand=grade1,
-        grade2_demand=grade2,
-        candidate_response_s=_stacked(instance.candidate_response_s, shifts_s),
-        base_response_s=_stacked(instance.base_response_s, shifts_s),
+        grade1_demand=np.concatenate([*(instance.grade1_demand * weights), zeros]),
+        grade2_demand=np.concatenate([zeros] * n_bands + [instance.grade2_demand]),
+        candidate_response_s=_stacked(instance.candidate_response_s, copies),
+        base_response_s=_stacked(instance.base_response_s, copies),
         base_to_candidate_time_s=instance.base_to_candidate_time_s,
         max_base_travel_s=instance.max_base_travel_s,
         locations_per_base=instance.locations_per_base,
         units_per_base=instance.units_per_base,
-        target_grade1_s=instance.target_grade1_s,
-        target_grade2_s=instance.target_grade2_s,
+        target_grade1_s=np.concatenate([*thresholds, targets_s]),
+        target_grade2_s=np.tile(np.asarray(instance.target_grade2_s, dtype=float), copies),
         demand_group=groups,
         base_names=instance.base_names,
     )
 
 
-def _stacked(response_s: scipy.sparse.csr_matrix, shifts_s: list[float]) -> scipy.sparse.csr_matrix:
-    """One copy of ``response_s`` per shift (times plus the shift), then the original; explicit zeros kept."""
-    blocks = []
-    for shift_s in [*shifts_s, 0.0]:
-        block = response_s.copy()
-        block.data = block.data + shift_s
-        blocks.append(block)
-    stacked = scipy.sparse.vstack(blocks, format="csr")
+def _stacked(response_s: scipy.sparse.csr_matrix, copies: int) -> scipy.sparse.csr_matrix:
+    """``copies`` copies of ``response_s`` one above the other; explicit zeros kept."""
+    stacked = scipy.sparse.vstack([response_s] * copies, format="csr")
     stacked.sort_indices()
     return stacked

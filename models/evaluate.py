@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse
 
 from models.errors import ModelInputError
-from models.instance import CoverageInstance, CoverageParams
+from models.instance import CoverageInstance, CoverageParams, stored_targets_s
 from models.kpis import demand_share, is_no_demand
 from models.response import expected_cover
 
@@ -124,11 +124,11 @@ def below_floor(share: float, floor: float) -> bool:
     return not is_no_demand(share) and share < floor - FLOOR_TOLERANCE
 
 
-def _count_cover(response: scipy.sparse.csr_matrix, columns: np.ndarray, target_s: float) -> np.ndarray:
-    """Per row, how many of ``columns`` have a stored response time <= ``target_s``."""
+def _count_cover(response: scipy.sparse.csr_matrix, columns: np.ndarray, target_s: np.ndarray) -> np.ndarray:
+    """Per row, how many of ``columns`` have a stored response time <= the row's target (``target_s``, one per row)."""
     is_open = np.zeros(response.shape[1], dtype=bool)
     is_open[columns] = True
-    hit = is_open[response.indices] & (response.data <= target_s)
+    hit = is_open[response.indices] & (response.data <= stored_targets_s(response, target_s))
     running = np.concatenate(([0], np.cumsum(hit, dtype=np.int64)))
     return np.diff(running[response.indptr])
 

@@ -154,7 +154,9 @@ class CoverageInstance:
         Cars on duty at base ``b``, ``(B,)``; must be at least ``locations_per_base``
         (every open location holds a car).
     target_grade1_s, target_grade2_s
-        Attendance targets, seconds.
+        Attendance targets, seconds: one number for every node, or one per demand node, shape ``(n,)``
+        (a standard whose target depends on the node's area class, see
+        :meth:`models.standards.ResponseStandard.targets_s`). Stored as one value per node.
     demand_group
         Optional group label per demand node (local authority), used by equity floors.
     base_names
@@ -169,8 +171,8 @@ class CoverageInstance:
     max_base_travel_s: np.ndarray
     locations_per_base: np.ndarray
     units_per_base: np.ndarray
-    target_grade1_s: float = GRADE1_TARGET_S
-    target_grade2_s: float = GRADE2_TARGET_S
+    target_grade1_s: float | np.ndarray = GRADE1_TARGET_S
+    target_grade2_s: float | np.ndarray = GRADE2_TARGET_S
     demand_group: tuple[str, ...] | None = None
     base_names: tuple[str, ...] = ()
 
@@ -183,7 +185,7 @@ class CoverageInstance:
             "candidate_response_s", _as_response(self.candidate_response_s, "candidate_response_s", (n, m), problems)
         )
         self._set("base_response_s", _as_response(self.base_response_s, "base_response_s", (n, b), problems))
-        self._check_targets(problems)
+        self._check_targets(n, problems)
         self._set_labels(n, b, problems)
         raise_if_problems(problems, "the instance is not usable; fix these fields", setting="CoverageInstance")
 
@@ -226,12 +228,18 @@ class CoverageInstance:
         self._set("units_per_base", _readonly(_as_counts(units, "units_per_base", problems)))
         return times.shape[1]
 
-    def _check_targets(self, problems: list[str]) -> None:
+    def _check_targets(self, n: int, problems: list[str]) -> None:
         for name in ("target_grade1_s", "target_grade2_s"):
-            value = float(getattr(self, name))
-            if not (math.isfinite(value) and value >= 0):
-                problems.append(f"{name}: must be a finite number of seconds >= 0, got {value}")
-            self._set(name, value)
+            values = np.array(getattr(self, name), dtype=float, copy=True)
+            if values.ndim == 0:
+                values = np.full(n, float(values))
+            if values.shape != (n,):
+                problems.append(f"{name}: expected one number or one per demand node ({n}), got shape {values.shape}")
+                values = np.full(n, np.nan)
+            bad = values[~(np.isfinite(values) & (values >= 0))]
+            if bad.size:
+                problems.append(f"{name}: must be finite numbers of seconds >= 0, got {bad[0]}")
+            self._set(name, _readonly(values))
 
     def _set_labels(self, n: int, n_bases: int, problems: list[str]) -> None:
         if self.demand_group is not None:
@@ -271,8 +279,8 @@ class CoverageInstance:
         """Which candidates each base may tie to itself, bool ``B x m``."""
         return self.base_to_candidate_time_s <= self.max_base_travel_s[:, None]
 
-    def target_s(self, grade: int) -> float:
-        """Return the attendance target of ``grade`` (1 or 2), seconds."""
+    def target_s(self, grade: int) -> np.ndarray:
+        """Return the attendance target of ``grade`` (1 or 2) at each demand node, seconds, ``(n,)``."""
         if grade not in (1, 2):
             raise ModelInputError(f"grade must be 1 or 2, got {grade}", setting="grade")
         return self.target_grade1_s if grade == 1 else self.target_grade2_s
@@ -281,6 +289,11 @@ class CoverageInstance:
         """Return the expected demand of ``grade`` (1 or 2) per node."""
         self.target_s(grade)
         return self.grade1_demand if grade == 1 else self.grade2_demand
+
+
+def stored_targets_s(response: scipy.sparse.csr_matrix, target_s: np.ndarray) -> np.ndarray:
+    """The target of each stored entry of a response matrix: its row's value of ``target_s`` (one per row)."""
+    return np.repeat(np.asarray(target_s, dtype=float), np.diff(response.indptr))
 
 
 def _as_counts(values: np.ndarray, name: str, problems: list[str]) -> np.ndarray:

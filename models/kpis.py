@@ -152,7 +152,7 @@ class GradeKpis:
     Parameters
     ----------
     target_min
-        The grade's response target, minutes.
+        The grade's response target, minutes; NaN (``null``) when the standard sets one per area class.
     demand_per_year
         The grade's incidents a year, summed over shifts.
     covered_share, expected_covered_share
@@ -166,6 +166,11 @@ class GradeKpis:
         ``{base: share}`` of the demand each base's cars answer first.
     by_local_authority, expected_by_local_authority
         ``{local authority: share}``.
+    target_by_class_min
+        ``{area class: minutes}``: the standard's target in each class.
+    by_area_class
+        ``{area class: GradeKpis}``: the same figures for the demand of each class (urban, rural),
+        each against its own target (their own ``by_area_class`` is empty).
 
     Raises
     ------
@@ -185,12 +190,18 @@ class GradeKpis:
     expected_by_base: Mapping[str, float]
     by_local_authority: Mapping[str, float]
     expected_by_local_authority: Mapping[str, float]
+    target_by_class_min: Mapping[str, float] = field(default_factory=dict)
+    by_area_class: Mapping[str, GradeKpis] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = []
         for item in fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, Mapping):
+            if item.name == "by_area_class":
+                value = dict(value)
+            elif item.name == "target_by_class_min":
+                value = _canonical_map(value)
+            elif isinstance(value, Mapping):
                 value = _canonical_map(value)
                 problems += _share_problems(item.name, value)
             else:
@@ -201,20 +212,29 @@ class GradeKpis:
         if problems:
             raise ValueError("GradeKpis: " + "; ".join(problems))
 
+    @property
+    def target_text(self) -> str:
+        """The target in words: ``"15 min"``, or ``"15 min urban, 20 min rural"`` when it depends on the class."""
+        if not math.isnan(self.target_min) or not self.target_by_class_min:
+            return f"{self.target_min:g} min"
+        return ", ".join(f"{minutes:g} min {name}" for name, minutes in self.target_by_class_min.items())
+
     def to_json(self) -> dict[str, Any]:
         """The grade's section of ``kpis.json`` (NaN and infinities as ``null``)."""
-        values = {item.name: getattr(self, item.name) for item in fields(self)}
-        return {
+        values = {item.name: getattr(self, item.name) for item in fields(self) if item.name != "by_area_class"}
+        data = {
             name: _json_map(value) if isinstance(value, Mapping) else _json_number(value)
             for name, value in values.items()
         }
+        data["by_area_class"] = {name: item.to_json() for name, item in self.by_area_class.items()}
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, where: str = "grade") -> GradeKpis:
         """Read a grade's section of ``kpis.json``.
 
-        ``expected_by_base`` and ``expected_by_local_authority`` may be missing
-        (plans written before they were computed): they read as empty.
+        ``expected_by_base``, ``expected_by_local_authority``, ``target_by_class_min`` and
+        ``by_area_class`` may be missing (plans written before they were computed): they read as empty.
 
         Raises
         ------
@@ -222,12 +242,17 @@ class GradeKpis:
             Naming the key that is missing or of the wrong type.
         """
         reader = _Reader(data, where)
-        optional = ("expected_by_base", "expected_by_local_authority")
+        optional = ("expected_by_base", "expected_by_local_authority", "target_by_class_min")
         values = {
             item.name: reader.numbers(item.name, optional=item.name in optional)
-            if item.name.startswith(("by_", "expected_by_"))
+            if item.name.startswith(("by_", "expected_by_", "target_by_"))
             else reader.number(item.name)
             for item in fields(cls)
+            if item.name != "by_area_class"
+        }
+        classes = _Reader(data.get("by_area_class", {}), reader.path("by_area_class"))
+        values["by_area_class"] = {
+            str(name): cls.from_json(classes.get(name), where=classes.path(name)) for name in classes.data
         }
         return cls(**values)
 
@@ -430,6 +455,66 @@ class Assumptions:
 
 
 @dataclass(frozen=True)
+class StandardKpis:
+    """Which response standard figures are measured against, and where the urban/rural classes come from.
+
+    Parameters
+    ----------
+    name, title, source
+        The standard's name, one-line title and source.
+    clock_start
+        ``"call_received"`` or ``"dispatched"`` (static cover always runs from dispatch).
+    class_source
+        ``"derived"`` or the ONS file the urban/rural classes were read from.
+    """
+
+    name: str
+    title: str
+    source: str
+    clock_start: str
+    class_source: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``standard`` section of ``kpis.json`` and ``simulation.json``."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "source": self.source,
+            "clock_start": self.clock_start,
+            "class_source": self.class_source,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, where: str = "standard") -> StandardKpis:
+        """Read the ``standard`` section."""
+        reader = _Reader(data, where)
+        return cls(**{item.name: reader.text(item.name) for item in fields(cls)})
+
+
+@dataclass(frozen=True)
+class OtherStandardKpis:
+    """The same plan measured against a second standard: its Grade 1 and Grade 2 cover."""
+
+    standard: StandardKpis
+    grade1: GradeKpis
+    grade2: GradeKpis
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``other_standard`` section of ``kpis.json``."""
+        return {"standard": self.standard.to_json(), "grade1": self.grade1.to_json(), "grade2": self.grade2.to_json()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, where: str = "other_standard") -> OtherStandardKpis:
+        """Read the ``other_standard`` section."""
+        reader = _Reader(data, where)
+        return cls(
+            standard=StandardKpis.from_json(reader.get("standard"), where=reader.path("standard")),
+            grade1=GradeKpis.from_json(reader.get("grade1"), where=reader.path("grade1")),
+            grade2=GradeKpis.from_json(reader.get("grade2"), where=reader.path("grade2")),
+        )
+
+
+@dataclass(frozen=True)
 class PlanKpis:
     """All KPIs of a solved scenario: the ``kpis.json`` schema.
 
@@ -454,6 +539,10 @@ class PlanKpis:
         (``hubplan simulate``); ``None`` when the plan was not simulated.
     search
         How the simulation search changed the plan (``optimise --improve``); ``None`` when it did not run.
+    standard
+        The response standard ``grade1`` and ``grade2`` are measured against (``None`` in older files).
+    other_standard
+        The same plan against the other shipped standard (``None`` in older files).
     """
 
     scenario: str
@@ -466,6 +555,8 @@ class PlanKpis:
     variant_notes: tuple[str, ...] | None = field(default=None)
     simulated: Mapping[str, Any] | None = None
     search: Mapping[str, Any] | None = None
+    standard: StandardKpis | None = None
+    other_standard: OtherStandardKpis | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "busy_fraction_by_shift", _canonical_map(self.busy_fraction_by_shift))
@@ -487,12 +578,15 @@ class PlanKpis:
         """The ``kpis.json`` dict: JSON-ready (no NaN or infinity), keys in the file's order."""
         data: dict[str, Any] = {
             "scenario": self.scenario,
+            **({"standard": self.standard.to_json()} if self.standard is not None else {}),
             "grade1": self.grade1.to_json(),
             "grade2": self.grade2.to_json(),
             "busy_fraction_by_shift": _json_map(self.busy_fraction_by_shift),
             "solver": self.solver.to_json(),
             "assumptions": self.assumptions.to_json(),
         }
+        if self.other_standard is not None:
+            data["other_standard"] = self.other_standard.to_json()
         if self.definition is not None:
             data["definition"] = self.definition
         if self.variant_notes is not None:
@@ -528,6 +622,8 @@ class PlanKpis:
             variant_notes=tuple(notes) if notes is not None else None,
             simulated=data.get("simulated"),
             search=data.get("search"),
+            standard=StandardKpis.from_json(data["standard"]) if "standard" in data else None,
+            other_standard=OtherStandardKpis.from_json(data["other_standard"]) if "other_standard" in data else None,
         )
 
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
-from models.instance import CoverageInstance
+from models.instance import CoverageInstance, stored_targets_s
 from models.plan import ReductionStats
 
 log = logging.getLogger(__name__)
@@ -191,9 +191,9 @@ class ReductionRequest:
 # --------------------------------------------------------------------------- cover sets
 
 
-def cover_matrix(response: scipy.sparse.csr_matrix, target_s: float) -> scipy.sparse.csr_matrix:
-    """Bool CSR of the stored pairs with response time <= ``target_s`` (zeros included)."""
-    hit = response.data <= target_s
+def cover_matrix(response: scipy.sparse.csr_matrix, target_s: np.ndarray) -> scipy.sparse.csr_matrix:
+    """Bool CSR of the stored pairs with response time <= their row's target (``target_s``, one per row; zeros kept)."""
+    hit = response.data <= stored_targets_s(response, target_s)
     running = np.concatenate(([0], np.cumsum(hit, dtype=np.int64)))
     indptr = running[response.indptr]
     data = np.ones(int(hit.sum()), dtype=bool)

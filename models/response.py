@@ -5,8 +5,10 @@ simulation) reads the same :class:`ResponseSettings`, written once per
 scenario into the plan's ``settings`` layer, and the same three formulas:
 
 * **response time** = mobilisation delay + blue-light travel time
-  (:func:`response_time_s`); the Grade 1 travel budget is the target less the
-  mobilisation delay (:meth:`ResponseSettings.travel_budget_s`);
+  (:func:`response_time_s`); the targets come from the plan's response
+  standard (:class:`models.standards.ResponseStandard`), by grade and area
+  class; the travel budget is the target less the mobilisation delay
+  (:meth:`ResponseSettings.travel_budget_s`);
 * **busy fraction** ``q`` of a shift = car-hours of work per hour (volume x
   assumed job time) over the cars on duty, capped at :data:`MAX_BUSY_FRACTION`
   (:func:`estimated_busy_fraction`);
@@ -30,11 +32,12 @@ from typing import Any
 import numpy as np
 
 from models.errors import raise_if_problems
+from models.standards import ResponseStandard
 
 #: Largest busy fraction used: a saturated shift would otherwise give ``q = 1`` and no cover at all.
 MAX_BUSY_FRACTION = 0.95
 #: Version of the :class:`ResponseSettings` JSON layout; readers refuse other versions.
-RESPONSE_SETTINGS_VERSION = 2
+RESPONSE_SETTINGS_VERSION = 3
 GRADES = (1, 2)
 
 
@@ -111,8 +114,10 @@ class ResponseSettings:
         Blue-light speed relative to normal driving (assumed).
     mobilisation_s
         Dispatch-to-wheels-rolling delay, seconds (assumed).
-    target_grade1_s, target_grade2_s
-        Response targets, seconds from dispatch (the force's 15 and 60 minutes by default).
+    standard
+        The response standard: targets by grade and area class, and where its clock starts. The static
+        response time (mobilisation + travel) runs from dispatch whatever the standard's clock start; the
+        simulation adds call handling when the clock starts at the call.
     max_base_travel_s
         Per base: largest normal-driving time from the base to one of its deployment locations.
     shifts
@@ -123,8 +128,7 @@ class ResponseSettings:
 
     speed_factor: float
     mobilisation_s: float
-    target_grade1_s: float
-    target_grade2_s: float
+    standard: ResponseStandard
     max_base_travel_s: Mapping[str, float]
     shifts: tuple[ShiftHours, ...]
     busy_fraction_by_shift: Mapping[str, float] = field(default_factory=dict)
@@ -141,12 +145,10 @@ class ResponseSettings:
         problems = []
         if not (math.isfinite(self.speed_factor) and self.speed_factor > 0):
             problems.append(f"speed_factor: {self.speed_factor!r} must be a positive number")
-        if not 0 <= self.mobilisation_s < self.target_grade1_s:
-            problems.append(f"mobilisation_s: {self.mobilisation_s!r} must be >= 0 and below the Grade 1 target")
-        if not 0 < self.target_grade1_s <= self.target_grade2_s:
+        if not 0 <= self.mobilisation_s < self.standard.min_target_s(1):
             problems.append(
-                f"targets: Grade 1 {self.target_grade1_s!r} s and Grade 2 {self.target_grade2_s!r} s must be "
-                "positive, Grade 1 no longer than Grade 2"
+                f"mobilisation_s: {self.mobilisation_s!r} must be >= 0 and below every Grade 1 target of "
+                f"standard {self.standard.name!r} ({self.standard.describe(1)})"
             )
         problems += [
             f"max_base_travel_s: {k!r} is {v!r}, must be > 0" for k, v in self.max_base_travel_s.items() if v <= 0
@@ -161,15 +163,19 @@ class ResponseSettings:
         ]
         return problems
 
-    def target_s(self, grade: int) -> float:
-        """Response target of Grade 1 or 2, seconds."""
+    def targets_s(self, grade: int, area_class: np.ndarray) -> np.ndarray:
+        """Response target of Grade 1 or 2 for each area class given (one per node or incident), seconds."""
         if grade not in GRADES:
             raise ValueError(f"grade {grade!r} has no target; grades with targets are {GRADES}")
-        return self.target_grade1_s if grade == 1 else self.target_grade2_s
+        return self.standard.targets_s(grade, area_class)
 
-    def travel_budget_s(self, grade: int) -> float:
-        """Blue-light travel time allowed within the target: the target less the mobilisation delay."""
-        return self.target_s(grade) - self.mobilisation_s
+    def travel_budgets_s(self, grade: int, area_class: np.ndarray) -> np.ndarray:
+        """Blue-light travel time allowed within each target: the target less the mobilisation delay."""
+        return self.targets_s(grade, area_class) - self.mobilisation_s
+
+    def max_travel_budget_s(self, grade: int) -> float:
+        """The largest travel budget of ``grade`` over the area classes (matrix cutoffs, reachable areas)."""
+        return self.standard.max_target_s(grade) - self.mobilisation_s
 
     def shift_of_hour(self) -> np.ndarray:
         """Shift name of each hour 0..23 (``""`` for an hour no shift covers)."""
@@ -183,11 +189,21 @@ class ResponseSettings:
         return ResponseSettings(
             speed_factor=self.speed_factor,
             mobilisation_s=self.mobilisation_s,
-            target_grade1_s=self.target_grade1_s,
-            target_grade2_s=self.target_grade2_s,
+            standard=self.standard,
             max_base_travel_s=self.max_base_travel_s,
             shifts=self.shifts,
             busy_fraction_by_shift=busy_fraction_by_shift,
+        )
+
+    def with_standard(self, standard: ResponseStandard) -> ResponseSettings:
+        """A copy measured against another standard (everything else unchanged)."""
+        return ResponseSettings(
+            speed_factor=self.speed_factor,
+            mobilisation_s=self.mobilisation_s,
+            standard=standard,
+            max_base_travel_s=self.max_base_travel_s,
+            shifts=self.shifts,
+            busy_fraction_by_shift=self.busy_fraction_by_shift,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -196,8 +212,7 @@ class ResponseSettings:
             "version": RESPONSE_SETTINGS_VERSION,
             "speed_factor": self.speed_factor,
             "mobilisation_s": self.mobilisation_s,
-            "target_grade1_s": self.target_grade1_s,
-            "target_grade2_s": self.target_grade2_s,
+            "standard": self.standard.to_json(),
             "max_base_travel_s": dict(self.max_base_travel_s),
             "shifts": [{"name": s.name, "start_hour": s.start_hour, "end_hour": s.end_hour} for s in self.shifts],
             "busy_fraction_by_shift": dict(self.busy_fraction_by_shift),
@@ -219,7 +234,7 @@ class ResponseSettings:
                 "response settings written by another hubplan version",
                 setting="ResponseSettings",
             )
-        fields = ("speed_factor", "mobilisation_s", "target_grade1_s", "target_grade2_s", "max_base_travel_s", "shifts")
+        fields = ("speed_factor", "mobilisation_s", "standard", "max_base_travel_s", "shifts")
         missing = [name for name in (*fields, "busy_fraction_by_shift") if name not in data]
         raise_if_problems(
             [f"{name} is missing" for name in missing], "incomplete response settings", setting="ResponseSettings"
@@ -227,8 +242,7 @@ class ResponseSettings:
         return cls(
             speed_factor=float(data["speed_factor"]),
             mobilisation_s=float(data["mobilisation_s"]),
-            target_grade1_s=float(data["target_grade1_s"]),
-            target_grade2_s=float(data["target_grade2_s"]),
+            standard=ResponseStandard.from_json(data["standard"]),
             max_base_travel_s=data["max_base_travel_s"],
             shifts=tuple(ShiftHours(str(s["name"]), int(s["start_hour"]), int(s["end_hour"])) for s in data["shifts"]),
             busy_fraction_by_shift=data["busy_fraction_by_shift"],

@@ -53,6 +53,7 @@ from optimiser.optimise import JudgeOptions, optimise
 from optimiser.options import out_file_problems, out_folder_problems, whole_number_problems
 from optimiser.overrides import Overrides
 from optimiser.report import write_report
+from optimiser.scenario import load_scenario, with_standard
 from optimiser.simulate import SimulateRequest, published_figures, simulate_plan
 
 log = logging.getLogger(__name__)
@@ -279,6 +280,7 @@ def _add_optimise(commands: argparse._SubParsersAction) -> None:
     )
     command.add_argument("--seed", type=int, default=1, help="seed of the first simulated replication (default 1)")
     command.add_argument("--days", type=int, default=365, help="days per simulated replication (default 365)")
+    _add_standard(command)
     command.set_defaults(handler=_run_optimise)
 
 
@@ -299,6 +301,7 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         default=None,
         help="add an online OpenStreetMap basemap (off by default: the report needs no internet)",
     )
+    _add_standard(command)
     command.set_defaults(handler=_run_report)
 
 
@@ -379,6 +382,7 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--seed", type=int, default=1, help="seed of the first simulated replication (default 1)")
     command.add_argument("--days", type=int, default=365, help="days per simulated replication (default 365)")
     command.add_argument("--workers", type=int, default=2, help="processes for the travel-time matrix (default 2)")
+    _add_standard(command)
     command.set_defaults(handler=_run_compare)
 
 
@@ -387,6 +391,16 @@ def _names(text: str) -> tuple[str, ...]:
     if not names:
         raise argparse.ArgumentTypeError("give one or more base names separated by commas, e.g. Hanley,Cannock")
     return names
+
+
+STANDARD_HELP = (
+    "response standard to measure against: a shipped name (force-2018: 15 and 60 min everywhere; national: "
+    "Grade 1 15 min urban, 20 min rural) or a standard TOML file; default: the scenario's (or plan's) own"
+)
+
+
+def _add_standard(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--standard", default=None, metavar="NAME|FILE", help=STANDARD_HELP)
 
 
 def _share(text: str) -> float:
@@ -417,6 +431,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         replications=args.replications,
         seed=args.seed,
         days=args.days,
+        standard=args.standard,
     )
     result = compare(request, args.out)
     console = Console()
@@ -464,6 +479,7 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     )
     command.add_argument("--chunk-rows", type=int, default=250_000, help="rows read at a time (default 250,000)")
     command.add_argument("--no-csv", action="store_true", help="write incidents.parquet only (faster)")
+    _add_standard(command)
     command.set_defaults(handler=_run_evaluate)
 
 
@@ -477,6 +493,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         untimed_shift=args.untimed_shift,
         area_buffer_m=args.area_buffer_m,
         csv=not args.no_csv,
+        standard=args.standard,
     )
     result = evaluate(request, args.out)
     print_evaluation(result, Console())
@@ -520,6 +537,7 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
     command.add_argument(
         "--scheduler", default=None, help=f"Dask scheduler address (or set {SCHEDULER_ENV}); default: local processes"
     )
+    _add_standard(command)
     command.set_defaults(handler=_run_simulate)
 
 
@@ -533,6 +551,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=scheduler_address(args.scheduler),
         incidents=args.incidents,
+        standard=args.standard,
     )
     result = simulate_plan(request, args.out)
     print_simulation(result.summary, result.published, Console())
@@ -715,7 +734,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _run_optimise(args: argparse.Namespace) -> int:
     judge = JudgeOptions(improve=args.improve, replications=args.replications, seed=args.seed, days=args.days)
-    result = optimise(args.scenario, args.out, workers=args.workers, judge=judge)
+    scenario = with_standard(load_scenario(args.scenario), args.standard)
+    result = optimise(scenario, args.out, workers=args.workers, judge=judge)
     console = Console()
     if result.kpis.simulated is not None:
         simulated = result.kpis.simulated
@@ -729,7 +749,7 @@ def _run_optimise(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    path = write_report(args.plan_dir, args.out, basemap=args.basemap)
+    path = write_report(args.plan_dir, args.out, basemap=args.basemap, standard=args.standard)
     print(path)
     return 0
 

@@ -41,7 +41,7 @@ from optimiser.overrides import Overrides, load_variant
 from optimiser.pages import save_page
 from optimiser.plan_output import bases_layer, demand_layer, deployment_locations, write_plan
 from optimiser.prepare import scenario_bases
-from optimiser.scenario import Scenario, load_scenario
+from optimiser.scenario import Scenario, load_scenario, with_standard
 from optimiser.simulate import SimulateRequest, simulate_plan
 from optimiser.site_checks import site_check_lines, site_checks
 from optimiser.tradeoff import Tradeoff, scenario_tradeoff, tradeoff_table
@@ -84,6 +84,9 @@ class CompareRequest:
     replications, seed, days
         Simulated attendance of every configuration (``hubplan simulate``) on the
         same seeds, so that differences are paired; 0 replications: not simulated.
+    standard
+        Measure every column against this response standard (a shipped name or a file) instead of
+        each scenario's own (``--standard``); every figure is also given under the other shipped standard.
     """
 
     scenario_paths: tuple[str, ...]
@@ -96,6 +99,7 @@ class CompareRequest:
     replications: int = 10
     seed: int = 1
     days: int = 365
+    standard: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,7 @@ def load_scenarios(request: CompareRequest) -> list[tuple[str, str, tuple[str, .
         loaded.append((f"{base_path} with {request.overrides.describe()}", tuple(notes), variant))
     labels = _unique_labels([scenario.name for _, _, scenario in loaded])
     return [
-        (label, definition, notes, scenario)
+        (label, definition, notes, with_standard(scenario, request.standard))
         for label, (definition, notes, scenario) in zip(labels, loaded, strict=True)
     ]
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from models.kpis import PlanKpis
+from models.kpis import GradeKpis, PlanKpis
 from models.simulation import replication_interval
+from models.standards import AREA_CLASSES
 from optimiser.markdown import markdown_header, markdown_row
 from optimiser.scenario import Scenario
 
@@ -62,6 +63,8 @@ def comparison_table(columns: Sequence[ScenarioColumn], *, target_grade1: float 
         rows.append({"section": section, "metric": metric, "unit": unit, **dict(zip(labels, values, strict=True))})
 
     add("scenario", "definition", TEXT, [c.definition for c in columns])
+    add("scenario", "response standard", TEXT, [_standard_name(c.kpis) for c in columns])
+    add("scenario", "urban/rural classes", TEXT, [_class_source(c.kpis) for c in columns])
     add("scenario", "bases", COUNT, [len(c.scenario.bases) for c in columns])
     shifts = _shifts(columns)
     for shift in shifts:
@@ -70,6 +73,8 @@ def comparison_table(columns: Sequence[ScenarioColumn], *, target_grade1: float 
         add("resources", f"deployment locations, {shift}", COUNT, [_staffing(c, shift, "locations") for c in columns])
     if all(c.simulated is not None for c in columns):
         _simulated_rows(add, columns)
+        _simulated_standard_rows(add, columns)
+    _standard_rows(add, columns)
     for grade in (1, 2):
         _grade_rows(add, columns, grade, shifts)
     add("Grade 1", "mean response time", MINUTES, [c.kpis.grade1.mean_response_min for c in columns])
@@ -86,6 +91,8 @@ def comparison_table(columns: Sequence[ScenarioColumn], *, target_grade1: float 
 
 
 SIMULATED = "simulated attendance (call to arrival, busy cars)"
+SIMULATED_BY_STANDARD = "simulated Grade 1 by standard and area class"
+BY_STANDARD = "Grade 1 by standard and area class (static cover: upper bounds)"
 #: The simulated figures, their labels and units.
 SIMULATED_FIGURES = (
     ("grade1_within_target", "Grade 1 within target", SHARE),
@@ -103,6 +110,65 @@ def _simulated_rows(add, columns: Sequence[ScenarioColumn]) -> None:
         add(SIMULATED, f"{label}, 95 % interval", TEXT, [_interval_text(c.simulated[key], unit) for c in columns])
         changes = [""] + [_interval_text(c.simulated[key] - first[key], unit, signed=True) for c in columns[1:]]
         add(SIMULATED, f"{label}, paired change vs first (95 %)", TEXT, changes)
+
+
+def _simulated_standard_rows(add, columns: Sequence[ScenarioColumn]) -> None:
+    """Simulated Grade 1 within target under both standards, overall and by area class (mean, 95 % interval)."""
+    names = (_standard_name(columns[0].kpis), _other_name(columns[0].kpis))
+    for key, standard in (("grade1_within_target", names[0]), ("grade1_within_other_target", names[1])):
+        for area in ("", *AREA_CLASSES):
+            column = f"{key}_{area}" if area else key
+            if not all(column in c.simulated for c in columns):
+                continue
+            label = f"Grade 1 within target, {standard}" + (f", {area}" if area else "")
+            add(SIMULATED_BY_STANDARD, label, SHARE, [float(c.simulated[column].mean()) for c in columns])
+            add(
+                SIMULATED_BY_STANDARD,
+                f"{label}, 95 % interval",
+                TEXT,
+                [_interval_text(c.simulated[column], SHARE) for c in columns],
+            )
+
+
+def _standard_rows(add, columns: Sequence[ScenarioColumn]) -> None:
+    """Static Grade 1 cover under the plan's standard and the other one, overall and by area class."""
+    for which in ("own", "other"):
+        for area in ("all", *AREA_CLASSES):
+            grades = [_grade1_under(c.kpis, which, area) for c in columns]
+            name = _standard_name(columns[0].kpis) if which == "own" else _other_name(columns[0].kpis)
+            label = f"{name}, {area}" + (f" ({grades[0].target_text})" if grades[0] is not None else "")
+            add(BY_STANDARD, f"{label}, travel only", SHARE, [g.covered_share if g else None for g in grades])
+            add(
+                BY_STANDARD,
+                f"{label}, with busy cars",
+                SHARE,
+                [g.expected_covered_share if g else None for g in grades],
+            )
+    add(BY_STANDARD, "Grade 1 demand share, urban", SHARE, [_urban_share(c.kpis) for c in columns])
+
+
+def _grade1_under(kpis: PlanKpis, which: str, area: str) -> GradeKpis | None:
+    grade = kpis.grade1 if which == "own" else (kpis.other_standard.grade1 if kpis.other_standard else None)
+    if grade is None or area == "all":
+        return grade
+    return grade.by_area_class.get(area)
+
+
+def _urban_share(kpis: PlanKpis) -> float | None:
+    urban = kpis.grade1.by_area_class.get("urban")
+    return urban.demand_per_year / kpis.grade1.demand_per_year if urban and kpis.grade1.demand_per_year else None
+
+
+def _standard_name(kpis: PlanKpis) -> str:
+    return kpis.standard.name if kpis.standard is not None else "–"
+
+
+def _other_name(kpis: PlanKpis) -> str:
+    return kpis.other_standard.standard.name if kpis.other_standard is not None else "–"
+
+
+def _class_source(kpis: PlanKpis) -> str:
+    return kpis.standard.class_source if kpis.standard is not None else "–"
 
 
 def _interval_text(values: pd.Series, unit: str, *, signed: bool = False) -> str:
@@ -134,7 +200,7 @@ def _staffing(column: ScenarioColumn, shift: str, key: str) -> int | None:
 def _grade_rows(add, columns: Sequence[ScenarioColumn], grade: int, shifts: list[str]) -> None:
     section = f"Grade {grade}"
     kpis = [c.kpis.grade(grade) for c in columns]
-    within = f"within {kpis[0].target_min:g} min"
+    within = f"within {kpis[0].target_text}"
     add(section, f"{within}, travel only", SHARE, [k.covered_share for k in kpis])
     add(section, f"{within}, with busy cars", SHARE, [k.expected_covered_share for k in kpis])
     for shift in shifts:

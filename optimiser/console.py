@@ -111,7 +111,7 @@ def print_kpis(kpis: PlanKpis, console: Console) -> None:
         k = kpis.grade(number)
         table.add_row(
             f"Grade {number}",
-            f"{k.target_min:g} min",
+            k.target_text,
             _pct(k.covered_share),
             _pct(k.expected_covered_share),
             f"{k.mean_response_min:.1f}",
@@ -119,6 +119,7 @@ def print_kpis(kpis: PlanKpis, console: Console) -> None:
         )
     console.print(table)
     console.print(_by_shift_table(kpis))
+    print_standards(kpis, console)
     for number in (1, 2):
         k = kpis.grade(number)
         bases = ", ".join(f"{b} {_pct(v)}" for b, v in k.by_base.items())
@@ -167,6 +168,32 @@ def print_site_checks(plan_dir: Path, console: Console) -> None:
     total = len(pd.read_csv(plan_csv, usecols=["location_id"]))
     for line in site_check_lines(checks, total=total):
         console.print(f"[bold]check[/bold] {Path(plan_dir).name}: {escape(line)}")
+
+
+def print_standards(kpis: PlanKpis, console: Console) -> None:
+    """Grade 1 under the plan's standard and the other shipped one, overall and by area class."""
+    if kpis.standard is None:
+        return
+    table = Table(
+        title=f"Grade 1 by standard and area class (classes: {kpis.standard.class_source}; travel only is an "
+        "upper bound)"
+    )
+    for column in ("standard", "area", "target", "travel only", "with busy cars", "Grade 1 a year"):
+        table.add_column(column, justify="right", no_wrap=True)
+    pairs = [(kpis.standard.name, kpis.grade1)]
+    if kpis.other_standard is not None:
+        pairs.append((kpis.other_standard.standard.name, kpis.other_standard.grade1))
+    for name, grade in pairs:
+        for area, k in (("all", grade), *grade.by_area_class.items()):
+            table.add_row(
+                name,
+                area,
+                k.target_text,
+                _pct(k.covered_share),
+                _pct(k.expected_covered_share),
+                f"{k.demand_per_year:,.0f}",
+            )
+    console.print(table)
 
 
 def print_comparison(result: CompareResult, console: Console) -> None:

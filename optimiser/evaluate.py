@@ -5,7 +5,7 @@ at the end):
 
 * ``incidents.parquet`` and ``incidents.csv``: one row per incident (see
   :func:`optimiser.scoring.score_chunk` for the columns);
-* ``summary_by_<grade|shift|base|local_authority|hour|weekday|month>.csv``
+* ``summary_by_<grade|shift|base|local_authority|area_class|hour|weekday|month>.csv``
   and ``summary.md``;
 * ``bad_rows.csv``: rows not scored, counted by reason with examples; with
   ``--on-bad-rows skip`` also ``rejects.csv``, every skipped row and why
@@ -91,6 +91,7 @@ class EvaluateRequest:
     untimed_shift: str | None = None
     area_buffer_m: float = 2_000.0
     csv: bool = True
+    standard: str | None = None
 
 
 @dataclass
@@ -163,7 +164,7 @@ def evaluate(request: EvaluateRequest, out_dir: str | Path) -> EvaluateResult:
     started = time.perf_counter()
     if request.on_bad_rows not in BAD_ROW_POLICIES:
         raise InputDataError(f"--on-bad-rows must be one of {', '.join(BAD_ROW_POLICIES)}", source="hubplan evaluate")
-    plan = read_plan(request.plan_path)
+    plan = read_plan(request.plan_path, standard=request.standard)
     grade_map = read_grade_map(request.grade_map_path) if request.grade_map_path else None
     info = inspect_incident_file(request.incidents_path, grade_map=grade_map)
     model = build_response_model(plan)

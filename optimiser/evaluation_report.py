@@ -16,6 +16,7 @@ GRADE_NAMES = {1: "Grade 1", 2: "Grade 2", 3: "Grade 3"}
 BY_SECTIONS = (
     ("base", "responding base"),
     ("local_authority", "local authority"),
+    ("area_class", "area class (each incident against its own class's target)"),
     ("shift", "shift"),
     ("hour", "hour of day"),
     ("weekday", "weekday"),
@@ -43,6 +44,9 @@ def summary_markdown(
         "",
         f"- Plan: `{plan.path}` (network {settings.network.name}; blue-light speed factor "
         f"{settings.response.speed_factor:g}; mobilisation {settings.response.mobilisation_s:g} s)",
+        f"- Standard: **{settings.standard.name}** ({settings.standard.title}); each incident against the target "
+        f"of its grade and area class (urban/rural classes: {settings.area_classes.source}); static response time "
+        "runs from dispatch, whatever the standard's clock start",
         f"- Incidents scored: {incidents:,}; bad rows not scored: {_bad_total(bad_rows):,}",
         f"- Input schema: {info.schema}; location from {info.location_form}; grades from {info.grade_source}",
     ]

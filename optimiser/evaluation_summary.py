@@ -23,7 +23,7 @@ BIN_S = 10.0
 BINS = int(8 * 3600 / BIN_S)
 #: Differences (modelled - actual) are binned from -8 h to +8 h.
 DIFF_OFFSET_S = 8 * 3600.0
-DIMENSIONS = ("grade", "shift", "base", "local_authority", "hour", "weekday", "month")
+DIMENSIONS = ("grade", "shift", "base", "local_authority", "area_class", "hour", "weekday", "month")
 
 
 @dataclass

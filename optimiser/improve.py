@@ -14,7 +14,8 @@ from a deployment (the optimiser's) and tries small changes:
 
 Each proposal is simulated on the same replications (seeds) as the current
 deployment; the per-seed difference of the score (Grade 1 within target, plus
-``grade2_weight`` times Grade 2 within target, as shares) gives a paired
+``grade2_weight`` times Grade 2 within target, as shares, under the plan's
+response standard: each incident against its grade's and area class's target) gives a paired
 t-statistic, and a proposal is accepted only when its mean gain is positive and
 the statistic is at least ``z_accept``. Every ``rotate_every`` proposals the
 search moves to a fresh block of seeds (re-simulating the current deployment),
@@ -36,6 +37,7 @@ import numpy as np
 
 from geodata.pool import job_pool
 from models.simulation import Incidents, sample_incidents, simulate
+from optimiser.replications import standard_targets_s, within_standard
 from optimiser.scenario import SimulationSpec
 from optimiser.simulation_model import CarPosts, SimulationModel, grade1_reserve
 
@@ -212,7 +214,11 @@ class SearchStep:
 
 @dataclass(frozen=True, eq=False)
 class SearchResult:
-    """The improved deployment and how the search went (``stopped_by``: ``"proposals"`` or ``"time"``)."""
+    """The improved deployment and how the search went.
+
+    ``stopped_by`` is ``"proposals"`` or ``"time"``; ``start`` the index of the
+    starting deployment the search kept (the best of those given, on the first seeds).
+    """
 
     deployment: Deployment
     steps: tuple[SearchStep, ...]
@@ -220,6 +226,7 @@ class SearchResult:
     blocks: int
     seconds: float
     stopped_by: str
+    start: int = 0
 
 
 # --------------------------------------------------------------------------- simulation of a deployment
@@ -249,10 +256,11 @@ class DeploymentJob:
             incidents = self._incidents_of(int(seed))
             result = simulate(model.places, duties, incidents, model.policy)
             records = result.incidents
+            target_s = standard_targets_s(model.standard, incidents.grade, model.place_area_class[incidents.place])
+            within = within_standard(model.standard, records, target_s)
             row = []
             for grade in (1, 2):
                 mine = incidents.grade == grade
-                within = records.attended & (records.response_s <= model.targets_s[grade])
                 row += [float(within[mine].sum()), float(mine.sum())]
             g1 = (incidents.grade == 1) & records.attended
             row.append(float(records.response_s[g1].sum()))
@@ -300,7 +308,7 @@ def paired_t(gain: np.ndarray) -> float:
 def improve_deployment(
     job: DeploymentJob,
     space: SearchSpace,
-    start: Deployment,
+    start: Deployment | Sequence[Deployment],
     settings: SearchSettings = SearchSettings(),
     *,
     progress: Callable[[int], None] | None = None,
@@ -314,7 +322,9 @@ def improve_deployment(
     space
         Allowed moves.
     start
-        The starting deployment (usually the optimiser's plan).
+        The starting deployment (usually the optimiser's plan), or several: the
+        one scoring best on the first block of seeds is kept (e.g. the plan and
+        every car parked, so the result is never worse than parking).
     settings
         Budget, replications, acceptance threshold, moves.
     progress
@@ -322,14 +332,17 @@ def improve_deployment(
     """
     started = time.perf_counter()
     rng = np.random.default_rng(settings.move_seed)
-    current, steps, proposals, block = start, [], 0, 0
+    starts = [start] if isinstance(start, Deployment) else list(start)
+    steps, proposals, block = [], 0, 0
     with job_pool(job, workers=settings.workers) as run:
 
         def figures_of(deployments: list[Deployment], seeds: list[int]) -> list[np.ndarray]:
             return run([(d.cars(space.site_places, space.base_places), seeds) for d in deployments])
 
         seeds = _block_seeds(settings, block)
-        current_score = seed_score(figures_of([current], seeds)[0], settings.grade2_weight)
+        start_scores = [seed_score(f, settings.grade2_weight) for f in figures_of(starts, seeds)]
+        chosen = int(np.argmax([score.mean() for score in start_scores]))
+        current, current_score = starts[chosen], start_scores[chosen]
         while proposals < settings.max_proposals and time.perf_counter() - started < settings.budget_s:
             if proposals >= settings.rotate_every * (block + 1):
                 block += 1
@@ -352,7 +365,7 @@ def improve_deployment(
     seconds = time.perf_counter() - started
     log.info("search: %d proposals, %d accepted, %d seed blocks, %.0f s", proposals, len(steps), block + 1, seconds)
     stopped_by = "proposals" if proposals >= settings.max_proposals else "time"
-    return SearchResult(current, tuple(steps), proposals, block + 1, seconds, stopped_by)
+    return SearchResult(current, tuple(steps), proposals, block + 1, seconds, stopped_by, chosen)
 
 
 def _block_seeds(settings: SearchSettings, block: int) -> list[int]:

@@ -80,6 +80,7 @@ def scenario_simulation(
         plan = read_plan(folder, demand=True)
     sites_xy = prepared.candidates[["x_m", "y_m"]].to_numpy(float)
     geometry = simulation_geometry(plan, cache_dir=cache_dir, workers=workers, extra_sites_xy=sites_xy)
+    # the same sites as the plan's candidates layer, so this table is the one `simulate` of the plan uses
     spec = prepared.scenario.simulation
     model = model_from_geometry(geometry, spec, posts="bases")
     space = search_space(

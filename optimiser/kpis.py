@@ -18,20 +18,41 @@ no demand is NaN there (``null`` in ``kpis.json``), see that module.
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from models.kpis import Assumptions, GradeKpis, PlanKpis, ShiftSolverKpis, SolverKpis, demand_share
+from geodata.area_classes import AreaClassification
+from models.evaluate import evaluate_plan
+from models.kpis import (
+    Assumptions,
+    GradeKpis,
+    OtherStandardKpis,
+    PlanKpis,
+    ShiftSolverKpis,
+    SolverKpis,
+    StandardKpis,
+    demand_share,
+)
 from models.plan import SolveStatus
 from models.response import expected_cover
+from models.standards import AREA_CLASSES, ResponseStandard
 from optimiser.prepare import PreparedScenario
 from optimiser.solve import ShiftResult
+from optimiser.standards import other_standard
 
 
 def scenario_kpis(prepared: PreparedScenario, results: list[ShiftResult]) -> PlanKpis:
-    """All KPIs of a solved scenario (written as ``kpis.json`` by :meth:`~models.kpis.PlanKpis.to_json`)."""
+    """All KPIs of a solved scenario (written as ``kpis.json`` by :meth:`~models.kpis.PlanKpis.to_json`).
+
+    The grades are measured against the scenario's standard, and again against the other shipped
+    standard (``other_standard``), each overall and by area class.
+    """
     busy = dict(prepared.response.busy_fraction_by_shift)
+    own = prepared.response.standard
+    other = other_standard(own)
     return PlanKpis(
         scenario=prepared.scenario.name,
         grade1=grade_kpis(prepared, results, grade=1, busy=busy),
@@ -39,31 +60,92 @@ def scenario_kpis(prepared: PreparedScenario, results: list[ShiftResult]) -> Pla
         busy_fraction_by_shift={shift: round(q, 4) for shift, q in busy.items()},
         solver=solver_kpis(results),
         assumptions=assumptions(prepared),
+        standard=standard_kpis(own, prepared.area_classes),
+        other_standard=OtherStandardKpis(
+            standard=standard_kpis(other, prepared.area_classes),
+            grade1=grade_kpis(prepared, results, grade=1, busy=busy, standard=other),
+            grade2=grade_kpis(prepared, results, grade=2, busy=busy, standard=other),
+        ),
     )
 
 
-def grade_kpis(
-    prepared: PreparedScenario, results: list[ShiftResult], *, grade: int, busy: dict[str, float]
-) -> GradeKpis:
-    """Coverage of one grade overall, by shift, by base and by local authority: travel only and with busy cars.
+def standard_kpis(standard: ResponseStandard, classification: AreaClassification) -> StandardKpis:
+    """The ``standard`` section: which standard, its source, and where the urban/rural classes come from."""
+    return StandardKpis(
+        name=standard.name,
+        title=standard.title,
+        source=standard.source,
+        clock_start=standard.clock_start,
+        class_source=classification.source,
+    )
 
-    With busy cars, a node within target of ``c`` open sites in a shift whose cars
-    are busy with probability ``q`` counts ``1 - q**c`` of its demand.
+
+@dataclass(frozen=True, eq=False)
+class _GradeArrays:
+    """One grade's figures per (demand node, shift), against one standard."""
+
+    target_s: np.ndarray
+    weight: np.ndarray
+    response_s: np.ndarray
+    expected: np.ndarray
+    responding: np.ndarray
+    local_authority: np.ndarray
+    area_class: np.ndarray
+
+    @property
+    def covered(self) -> np.ndarray:
+        return self.response_s <= self.target_s[:, None]
+
+
+def grade_kpis(
+    prepared: PreparedScenario,
+    results: list[ShiftResult],
+    *,
+    grade: int,
+    busy: dict[str, float],
+    standard: ResponseStandard | None = None,
+) -> GradeKpis:
+    """Coverage of one grade overall, by shift, base, local authority and area class: travel only and with busy cars.
+
+    Each node is measured against its own target: the standard's (default the plan's) for the node's area
+    class. With busy cars, a node within target of ``c`` open sites in a shift whose cars are busy with
+    probability ``q`` counts ``1 - q**c`` of its demand.
     """
-    target_s = results[0].instance.target_s(grade)
-    weight = np.column_stack([r.instance.demand(grade) for r in results])
-    response = np.column_stack([r.response_s for r in results])
-    covered = response <= target_s
-    counts = np.column_stack([_cover_count(r, grade) for r in results])
-    expected = np.column_stack([expected_cover(busy[r.shift], counts[:, k]) for k, r in enumerate(results)])
-    responding = np.column_stack([r.responding_base for r in results])
-    base_names = [b.name for b in prepared.scenario.bases]
-    la = np.repeat(prepared.demand.nodes["la_name"].to_numpy(object)[:, None], len(results), axis=1)
-    shifts = [r.shift for r in results]
+    standard = standard or prepared.response.standard
+    area_class = prepared.demand.nodes["area_class"].to_numpy(object)
+    target_s = standard.targets_s(grade, area_class)
+    counts = np.column_stack([_cover_count(r, grade, standard, prepared) for r in results])
+    arrays = _GradeArrays(
+        target_s=target_s,
+        weight=np.column_stack([r.instance.demand(grade) for r in results]),
+        response_s=np.column_stack([r.response_s for r in results]),
+        expected=np.column_stack([expected_cover(busy[r.shift], counts[:, k]) for k, r in enumerate(results)]),
+        responding=np.column_stack([r.responding_base for r in results]),
+        local_authority=prepared.demand.nodes["la_name"].to_numpy(object),
+        area_class=area_class,
+    )
+    names = ([b.name for b in prepared.scenario.bases], [r.shift for r in results])
+    by_class = {
+        name: _grade_kpis_of(arrays, arrays.area_class == name, names, {name: standard.targets_min[grade][name]})
+        for name in AREA_CLASSES
+    }
+    whole = _grade_kpis_of(arrays, np.ones(area_class.size, dtype=bool), names, dict(standard.targets_min[grade]))
+    return dataclasses.replace(whole, by_area_class=by_class)
+
+
+def _grade_kpis_of(
+    arrays: _GradeArrays, rows: np.ndarray, names: tuple[list[str], list[str]], targets_min: dict[str, float]
+) -> GradeKpis:
+    """The figures of the demand nodes ``rows`` (every shift)."""
+    base_names, shifts = names
+    weight, covered, expected = arrays.weight[rows], arrays.covered[rows], arrays.expected[rows]
+    response, responding = arrays.response_s[rows], arrays.responding[rows]
+    la = np.repeat(arrays.local_authority[rows][:, None], len(shifts), axis=1)
     bases = {name: responding == b for b, name in enumerate(base_names)}
-    areas = {str(name): la == name for name in sorted(set(la[:, 0]))}
+    areas = {str(name): la == name for name in sorted(set(arrays.local_authority))}
+    uniform = len(set(targets_min.values())) == 1
     return GradeKpis(
-        target_min=target_s / 60.0,
+        target_min=next(iter(targets_min.values())) if uniform else float("nan"),
         demand_per_year=round(float(weight.sum()), 1),
         covered_share=_share(weight, covered),
         expected_covered_share=_share(weight, expected),
@@ -75,6 +157,7 @@ def grade_kpis(
         expected_by_base=_shares_by(bases, weight, expected),
         by_local_authority=_shares_by(areas, weight, covered),
         expected_by_local_authority=_shares_by(areas, weight, expected),
+        target_by_class_min=targets_min,
     )
 
 
@@ -83,8 +166,16 @@ def _shares_by(groups: dict[str, np.ndarray], weight: np.ndarray, covered: np.nd
     return {name: _share(weight[mask], covered[mask]) for name, mask in groups.items()}
 
 
-def _cover_count(result: ShiftResult, grade: int) -> np.ndarray:
+def _cover_count(result: ShiftResult, grade: int, standard: ResponseStandard, prepared: PreparedScenario) -> np.ndarray:
+    """Open sites within the node's target of ``standard``: the plan's own count, or recounted for another."""
     coverage = result.plan.coverage
+    if standard != prepared.response.standard:
+        instance = dataclasses.replace(
+            result.instance,
+            target_grade1_s=prepared.targets_s(1, standard),
+            target_grade2_s=prepared.targets_s(2, standard),
+        )
+        coverage = evaluate_plan(instance, result.plan.sites)
     return coverage.cover_count_grade1 if grade == 1 else coverage.cover_count_grade2
 
 

@@ -15,7 +15,7 @@ from geodata.errors import InputDataError
 from geodata.matrix_cache import default_cache_dir
 from models.kpis import PlanKpis
 from optimiser.improve import SearchSettings, improve_deployment
-from optimiser.improve_plan import plan_deployment, results_from_deployment, scenario_simulation
+from optimiser.improve_plan import parked_deployment, plan_deployment, results_from_deployment, scenario_simulation
 from optimiser.kpis import scenario_kpis
 from optimiser.options import whole_number_problems
 from optimiser.plan_input import read_plan
@@ -121,16 +121,17 @@ def improve_solved(solved: SolvedScenario, *, proposals: int, workers: int) -> t
         task = progress.add_task(f"{prepared.scenario.name}: simulation over every candidate site", total=None)
         simulation = scenario_simulation(prepared, solved.results, cache_dir=default_cache_dir(), workers=workers)
         progress.update(task, description=f"{prepared.scenario.name}: improving by simulation", total=proposals)
-        start = plan_deployment(solved.results, simulation.cars)
+        starts = (plan_deployment(solved.results, simulation.cars), parked_deployment(simulation.cars))
         found = improve_deployment(
             simulation.job(settings.days),
             simulation.space,
-            start,
+            starts,
             settings,
             progress=lambda done: progress.update(task, completed=done),
         )
     results = results_from_deployment(prepared, solved.results, found.deployment)
     summary = {
+        "started_from": ("the optimiser's plan", "every car parked at its base")[found.start],
         "proposals": found.proposals,
         "accepted": len(found.steps),
         "accepted_by_move": dict(Counter(step.move for step in found.steps)),

@@ -24,6 +24,7 @@ from models.kpis import PlanKpis
 from models.response import ResponseSettings
 from optimiser.networks import load_network
 from optimiser.plan_settings import PlanSettings
+from optimiser.standards import load_standard
 
 PLAN_FILE = "plan.gpkg"
 KPIS_FILE = "kpis.json"
@@ -32,6 +33,8 @@ SETTINGS_LAYER = "settings"
 #: The layers every reader needs; ``demand`` is read only by those that ask for it.
 POINT_LAYERS = ("bases", "deployment_locations")
 DEMAND_LAYER = "demand"
+#: Every candidate site of the scenario; read with the demand layer when present (plans written since it exists).
+CANDIDATES_LAYER = "candidates"
 #: The kind of run record ``optimise`` commits a plan with (:func:`geodata.atomic.move_into_place`).
 PLAN_RUN = "plan"
 
@@ -52,6 +55,9 @@ class WrittenPlan:
         ``location_id, base, shift, name, easting, northing, ...``: one row per location and shift (BNG).
     demand
         The ``demand`` layer (per node and shift), when asked for.
+    candidates
+        Every candidate site (``candidate_id, kind, easting, northing``), read with
+        ``demand`` when the plan has the layer; ``None`` otherwise.
     kpis
         ``kpis.json``, when asked for.
     """
@@ -62,6 +68,7 @@ class WrittenPlan:
     locations: gpd.GeoDataFrame
     demand: gpd.GeoDataFrame | None = None
     kpis: PlanKpis | None = None
+    candidates: gpd.GeoDataFrame | None = None
 
     @property
     def folder(self) -> Path:
@@ -74,7 +81,9 @@ class WrittenPlan:
         return self.settings.response
 
 
-def read_plan(path: str | Path, *, demand: bool = False, kpis: bool = False) -> WrittenPlan:
+def read_plan(
+    path: str | Path, *, demand: bool = False, kpis: bool = False, standard: str | None = None
+) -> WrittenPlan:
     """Read a plan folder (or its ``plan.gpkg``) written by ``hubplan optimise``.
 
     Parameters
@@ -85,6 +94,9 @@ def read_plan(path: str | Path, *, demand: bool = False, kpis: bool = False) -> 
         Also read the ``demand`` layer.
     kpis
         Also read ``kpis.json`` beside the GeoPackage.
+    standard
+        Measure the plan against this response standard (a shipped name or a file) instead of its own
+        (``--standard`` on a command that reads a plan). ``kpis.json`` is read as written.
 
     Raises
     ------
@@ -98,17 +110,27 @@ def read_plan(path: str | Path, *, demand: bool = False, kpis: bool = False) -> 
     files = (gpkg.name, *((KPIS_FILE,) if kpis else ()))
     run_id = check_run(gpkg.parent, PLAN_RUN, files, fix=_fix(gpkg.parent))
     frames = {layer: _in_bng(gpd.read_file(gpkg, layer=layer)) for layer in layers if layer != SETTINGS_LAYER}
+    settings = _settings(gpkg)
+    if standard is not None:
+        settings = settings.with_standard(load_standard(standard))
     plan = WrittenPlan(
         path=gpkg,
-        settings=_settings(gpkg),
+        settings=settings,
         bases=frames["bases"],
         locations=frames["deployment_locations"],
         demand=frames.get(DEMAND_LAYER),
         kpis=_kpis(gpkg.parent / KPIS_FILE) if kpis else None,
+        candidates=_candidates(gpkg) if demand else None,
     )
     if check_run(gpkg.parent, PLAN_RUN, files, fix=_fix(gpkg.parent)) != run_id:
         raise InputDataError(f"was rewritten while it was read; {_fix(gpkg.parent)}", source=str(gpkg.parent))
     return plan
+
+
+def _candidates(gpkg: Path) -> gpd.GeoDataFrame | None:
+    if CANDIDATES_LAYER not in set(pyogrio.list_layers(gpkg)[:, 0]):
+        return None
+    return _in_bng(gpd.read_file(gpkg, layer=CANDIDATES_LAYER))
 
 
 def load_plan_network(plan: WrittenPlan) -> RoadNetwork:

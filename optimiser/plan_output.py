@@ -22,7 +22,7 @@ from geodata.atomic import move_into_place, staging_folder
 from geodata.crs import BNG, crs_to_lonlat
 from models.kpis import PlanKpis
 from models.response import expected_cover
-from optimiser.plan_input import KPIS_FILE, PLAN_FILE, PLAN_RUN, SETTINGS_LAYER
+from optimiser.plan_input import CANDIDATES_LAYER, KPIS_FILE, PLAN_FILE, PLAN_RUN, SETTINGS_LAYER
 from optimiser.plan_settings import NetworkIdentity, PlanSettings, declared_base_areas
 from optimiser.prepare import PreparedScenario
 from optimiser.site_checks import outside_force_area_m, site_checks
@@ -105,6 +105,9 @@ def demand_layer(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.
                     "shift": result.shift,
                     "lsoa_code": nodes["lsoa_code"],
                     "la_name": nodes["la_name"],
+                    "area_class": nodes["area_class"],
+                    "target_grade1_s": instance.target_grade1_s,
+                    "target_grade2_s": instance.target_grade2_s,
                     "grade1_per_year": instance.grade1_demand,
                     "grade2_per_year": instance.grade2_demand,
                     "response_time_s": np.where(np.isfinite(result.response_s), result.response_s, np.nan),
@@ -135,6 +138,20 @@ def bases_layer(prepared: PreparedScenario) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["easting"], table["northing"]), crs=BNG)
 
 
+def candidates_layer(prepared: PreparedScenario) -> gpd.GeoDataFrame:
+    """Every candidate site of the scenario (id, kind, BNG): where a simulation search may post cars."""
+    candidates = prepared.candidates
+    table = pd.DataFrame(
+        {
+            "candidate_id": candidates["candidate_id"].astype(str),
+            "kind": candidates["kind"].astype(str),
+            "easting": candidates["x_m"].to_numpy(float).round(1),
+            "northing": candidates["y_m"].to_numpy(float).round(1),
+        }
+    )
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["easting"], table["northing"]), crs=BNG)
+
+
 def plan_settings(prepared: PreparedScenario) -> PlanSettings:
     """What every command needs to re-run the plan's response model: the network's identity and the assumptions."""
     scenario = prepared.scenario
@@ -151,8 +168,10 @@ def plan_settings(prepared: PreparedScenario) -> PlanSettings:
         network=network,
         response=prepared.response,
         simulation=scenario.simulation,
+        area_classes=prepared.area_classes,
         calibration=scenario.calibration,
         base_areas=declared_base_areas(scenario, sorted(set(prepared.demand.nodes["la_name"]))),
+        description=scenario.description,
     )
 
 
@@ -162,6 +181,7 @@ def _write_geopackage(
     bases_layer(prepared).to_file(path, layer="bases", driver="GPKG")
     locations.to_file(path, layer="deployment_locations", driver="GPKG")
     demand_layer(prepared, results).to_file(path, layer="demand", driver="GPKG")
+    candidates_layer(prepared).to_file(path, layer=CANDIDATES_LAYER, driver="GPKG")
     settings = pd.DataFrame({"key": ["plan"], "value": [json.dumps(_json_safe(plan_settings(prepared).to_json()))]})
     pyogrio.write_dataframe(settings, path, layer=SETTINGS_LAYER, driver="GPKG")
 

@@ -4,8 +4,10 @@
 :class:`models.response.ResponseSettings` every command uses; the
 :class:`PlanSettings` around it is written as the ``settings`` layer of
 ``plan.gpkg`` and read back by ``evaluate``, ``report`` and ``compare``.
-Nothing is defaulted on reading: a plan written by another version of
-hubplan is refused with the advice to re-optimise it.
+Nothing that changes a result is defaulted on reading: a plan written by
+another version of hubplan is refused with the advice to re-optimise it. The
+scenario's ``description`` (text for the report's title block) is the one
+optional field: plans written before it existed read with an empty one.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from typing import Any
 
 import numpy as np
 
+from geodata.area_classes import AreaClassification
 from geodata.demand import Demand
 from geodata.errors import InputDataError
 from models.errors import ModelInputError
 from models.response import ResponseSettings, ShiftHours, estimated_busy_fraction
+from models.standards import ResponseStandard
 from optimiser.scenario import Scenario, SimulationSpec
 
 #: Version of the plan.gpkg layout; readers refuse other versions.
-PLAN_FORMAT_VERSION = 2
+PLAN_FORMAT_VERSION = 3
 #: Days a year, for turning annual volumes into hourly rates.
 DAYS_PER_YEAR = 365.0
 
@@ -45,7 +49,10 @@ class PlanSettings:
 
     ``simulation`` holds the assumptions ``hubplan simulate`` uses (call handling,
     time on scene, arrests, dispatch policy, fitted availability), as the scenario gave them;
-    ``calibration`` the scenario's ``[calibration]`` provenance of fitted values (empty if none).
+    ``calibration`` the scenario's ``[calibration]`` provenance of fitted values (empty if none);
+    ``area_classes`` urban or rural for every LSOA, as the plan was measured (the response standard,
+    inside ``response``, may set a target per class).
+    ``description`` the scenario's description, for the report's title block (empty if none).
     """
 
     scenario: str
@@ -53,8 +60,10 @@ class PlanSettings:
     network: NetworkIdentity
     response: ResponseSettings
     simulation: SimulationSpec
+    area_classes: AreaClassification
     calibration: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     base_areas: Mapping[str, list[str]] = dataclasses.field(default_factory=dict)
+    description: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see :meth:`from_json`)."""
@@ -70,9 +79,20 @@ class PlanSettings:
             },
             "response": self.response.to_json(),
             "simulation": dataclasses.asdict(self.simulation),
+            "area_classes": self.area_classes.to_json(),
             "calibration": dict(self.calibration),
             "base_areas": {base: list(areas) for base, areas in self.base_areas.items()},
+            "description": self.description,
         }
+
+    @property
+    def standard(self) -> ResponseStandard:
+        """The response standard the plan is measured against."""
+        return self.response.standard
+
+    def with_standard(self, standard: ResponseStandard) -> PlanSettings:
+        """The same plan measured against another standard (``--standard`` on a command reading a plan)."""
+        return dataclasses.replace(self, response=self.response.with_standard(standard))
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, source: str) -> PlanSettings:
@@ -102,8 +122,10 @@ class PlanSettings:
                 ),
                 response=ResponseSettings.from_json(data["response"]),
                 simulation=SimulationSpec(**data["simulation"]),
+                area_classes=AreaClassification.from_json(data["area_classes"]),
                 calibration=dict(data["calibration"]),
                 base_areas={str(k): [str(a) for a in v] for k, v in data["base_areas"].items()},
+                description=str(data.get("description", "")),
             )
         except (KeyError, TypeError, ValueError, ModelInputError) as error:
             raise InputDataError(f"has unreadable plan settings ({error}); {fix}", source=source) from error
@@ -132,8 +154,10 @@ def declared_base_areas(scenario: Scenario, local_authorities: list[str]) -> dic
     return {base.name: list(base.areas) for base in scenario.bases if base.areas}
 
 
-def scenario_response_settings(scenario: Scenario, demand: Demand, max_base_travel_s: np.ndarray) -> ResponseSettings:
-    """The response assumptions of ``scenario``, with each shift's busy fraction estimated once.
+def scenario_response_settings(
+    scenario: Scenario, demand: Demand, max_base_travel_s: np.ndarray, standard: ResponseStandard
+) -> ResponseSettings:
+    """The response assumptions of ``scenario`` against ``standard``, each shift's busy fraction estimated once.
 
     The busy fraction of a shift is the car-hours of work per hour (the shift's
     modelled Grade 1 and 2 incidents a year x the assumed job times, spread over
@@ -153,8 +177,7 @@ def scenario_response_settings(scenario: Scenario, demand: Demand, max_base_trav
     return ResponseSettings(
         speed_factor=scenario.network.speed_factor,
         mobilisation_s=response.mobilisation_s,
-        target_grade1_s=60.0 * response.target_grade1_min,
-        target_grade2_s=60.0 * response.target_grade2_min,
+        standard=standard,
         max_base_travel_s={b.name: float(s) for b, s in zip(scenario.bases, max_base_travel_s, strict=True)},
         shifts=tuple(ShiftHours(s.name, s.start_hour, s.end_hour) for s in shifts),
         busy_fraction_by_shift=busy,

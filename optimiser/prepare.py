@@ -8,6 +8,7 @@ journey).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import pandas as pd
 import scipy.sparse
 
 from geodata import embedded
+from geodata.area_classes import AreaClassification, load_area_classification
 from geodata.candidates import hotspot_candidates, junction_candidates, sites_from_points
 from geodata.crs import lonlat_to_crs
 from geodata.demand import Demand, DemandParams, demand_nodes, modelled_demand
@@ -30,9 +32,11 @@ from geodata.network import RoadNetwork
 from geodata.points import read_points
 from models.instance import response_matrix_from_pairs
 from models.response import ResponseSettings, response_time_s
+from models.standards import ResponseStandard
 from optimiser.networks import load_network
 from optimiser.plan_settings import declared_base_areas, scenario_response_settings
 from optimiser.scenario import BaseSpec, Scenario
+from optimiser.standards import load_standard
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,10 @@ class PreparedScenario:
     base_to_candidate_s
         Normal-driving time base -> candidate, seconds, dense; ``inf`` beyond the base's reach.
     response
-        The response assumptions, with each shift's busy fraction, computed once for the scenario.
+        The response assumptions, with each shift's busy fraction, computed once for the scenario, and the
+        response standard its targets come from.
+    area_classes
+        Urban or rural per LSOA; ``demand.nodes["area_class"]`` is each demand node's.
     """
 
     scenario: Scenario
@@ -64,13 +71,21 @@ class PreparedScenario:
     base_to_candidate_s: np.ndarray
     max_base_travel_s: np.ndarray
     response: ResponseSettings
+    area_classes: AreaClassification
+
+    def targets_s(self, grade: int, standard: ResponseStandard | None = None) -> np.ndarray:
+        """The target of ``grade`` at each demand node under ``standard`` (default the plan's), seconds."""
+        standard = standard or self.response.standard
+        return standard.targets_s(grade, self.demand.nodes["area_class"].to_numpy(object))
 
 
 def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: int = 1) -> PreparedScenario:
     """Build the network, demand, candidates and response matrices of ``scenario``."""
+    standard = load_standard(scenario.standard)
+    classification = load_area_classification(scenario.area_classes)
     bases = scenario_bases(scenario)
     network = load_network(scenario.network.source)
-    demand = scenario_demand(scenario)
+    demand = with_area_classes(scenario_demand(scenario), classification)
     candidates = scenario_candidates(scenario, network, demand)
     area = AreaCheck.build(None, scenario.candidates.area_buffer_m)
     _refuse_outside(area, candidates, "candidate_id", what="candidate site", source=scenario.path)
@@ -100,12 +115,12 @@ def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: in
     max_base_travel_s = np.array(
         [60.0 * (b.max_travel_min or scenario.response.max_base_travel_min) for b in scenario.bases]
     )
-    response = scenario_response_settings(scenario, demand, max_base_travel_s)
+    response = scenario_response_settings(scenario, demand, max_base_travel_s, standard)
     travel = _matrix(
         network.with_speed_factor(response.speed_factor),
         sites,
         demand_points,
-        cutoff_s=response.travel_budget_s(2),
+        cutoff_s=response.max_travel_budget_s(2),
         progress=progress,
         label="response times",
         workers=workers,
@@ -137,7 +152,14 @@ def prepare(scenario: Scenario, *, progress: Progress | None = None, workers: in
         base_to_candidate_s=tie.to_dense(fill=np.inf),
         max_base_travel_s=max_base_travel_s,
         response=response,
+        area_classes=classification,
     )
+
+
+def with_area_classes(demand: Demand, classification: AreaClassification) -> Demand:
+    """``demand`` with each node's area class (its LSOA's) in ``nodes["area_class"]``."""
+    nodes = demand.nodes.assign(area_class=classification.class_of(demand.nodes["lsoa_code"]))
+    return dataclasses.replace(demand, nodes=nodes)
 
 
 def scenario_demand(scenario: Scenario) -> Demand:

@@ -4,10 +4,12 @@ For each shift, one multi-source Dijkstra from every open site (that shift's
 deployment locations and every base) gives, for every road node, the
 fastest blue-light travel time and which site it comes from. Response time =
 the plan's mobilisation delay + that travel time, as in the optimiser. Also
-per node: how many open sites are within the Grade 1 target (for the chance
-a free car is within target when cars are busy, ``1 - q**count``), whether
-the node lies beyond every base's reach (no deployment location may be
-placed near it), and its local authority.
+per node: its area class (urban or rural, from its LSOA, as the plan
+classified them) and so its targets under the plan's standard, how many open
+sites are within its Grade 1 target (for the chance a free car is within
+target when cars are busy, ``1 - q**count``), whether the node lies beyond
+every base's reach (no deployment location may be placed near it), and its
+local authority.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 
 from geodata import embedded
+from geodata.area_classes import AreaClassification
 from geodata.crs import BNG
 from geodata.matrix import nearest_nodes, nearest_origin
 from geodata.network import RoadNetwork
@@ -44,7 +47,7 @@ class ShiftLookup:
     site
         Row of :attr:`ResponseModel.sites` of that site, -1 if none.
     grade1_site_count
-        Open sites whose response time (mobilisation included) is within the Grade 1 target.
+        Open sites whose response time (mobilisation included) is within the node's Grade 1 target.
     """
 
     shift: str
@@ -65,6 +68,8 @@ class ResponseModel:
         Per node: beyond every base's reach (normal driving), so no deployment location could serve it nearby.
     local_authority
         Per node: local authority name (:data:`OUTSIDE` when outside all).
+    area_class
+        Per node: ``"urban"`` or ``"rural"``, the class of the LSOA it lies in (or the nearest LSOA).
     """
 
     plan: WrittenPlan
@@ -73,6 +78,7 @@ class ResponseModel:
     shifts: dict[str, ShiftLookup]
     beyond_base_reach: np.ndarray
     local_authority: np.ndarray
+    area_class: np.ndarray
 
     @property
     def response(self) -> ResponseSettings:
@@ -91,7 +97,8 @@ def build_response_model(plan: WrittenPlan) -> ResponseModel:
     network = load_plan_network(plan)
     fast = network.with_speed_factor(response.speed_factor)
     sites = _sites(plan, network)
-    budget_s = response.travel_budget_s(1)
+    area_class = _area_class(network, plan.settings.area_classes)
+    budget_s = response.travel_budgets_s(1, area_class)
     shifts = {}
     for shift in (s.name for s in response.shifts):
         open_rows = np.flatnonzero((sites["shift"] == shift) | (sites["kind"] == "base"))
@@ -103,11 +110,12 @@ def build_response_model(plan: WrittenPlan) -> ResponseModel:
         shifts=shifts,
         beyond_base_reach=_beyond_base_reach(plan, network),
         local_authority=_local_authority(network),
+        area_class=area_class,
     )
 
 
 def shift_lookup(
-    network: RoadNetwork, shift: str, site_nodes: np.ndarray, open_rows: np.ndarray, budget_s: float
+    network: RoadNetwork, shift: str, site_nodes: np.ndarray, open_rows: np.ndarray, budget_s: np.ndarray
 ) -> ShiftLookup:
     """The lookup of one shift: nearest open site of every node, and open sites within ``budget_s`` of it.
 
@@ -120,11 +128,16 @@ def shift_lookup(
     open_rows
         The sites open in this shift (rows of ``site_nodes``).
     budget_s
-        Grade 1 target minus the mobilisation delay, seconds.
+        Per road node: its Grade 1 target minus the mobilisation delay, seconds.
     """
     travel_s, position = nearest_origin(network, site_nodes[open_rows])
     site = np.where(position >= 0, open_rows[np.maximum(position, 0)], -1)
-    return ShiftLookup(shift, travel_s, site, _count_within(network, site_nodes[open_rows], budget_s))
+    budget_s = np.broadcast_to(np.asarray(budget_s, dtype=float), (network.n_nodes,))
+    count = np.zeros(network.n_nodes, dtype=np.int16)
+    for budget in np.unique(budget_s):
+        nodes = budget_s == budget
+        count[nodes] = _count_within(network, site_nodes[open_rows], float(budget))[nodes]
+    return ShiftLookup(shift, travel_s, site, count)
 
 
 def _sites(plan: WrittenPlan, network: RoadNetwork) -> pd.DataFrame:
@@ -169,6 +182,15 @@ def _beyond_base_reach(plan: WrittenPlan, network: RoadNetwork) -> np.ndarray:
     limits = np.array([float(reach_s.get(str(name), np.inf)) for name in plan.bases["name"]])
     times = np.atleast_2d(dijkstra(network.csgraph, directed=True, indices=nodes, limit=float(limits.max())))
     return ~(times <= limits[:, None]).any(axis=0)
+
+
+def _area_class(network: RoadNetwork, classification: AreaClassification) -> np.ndarray:
+    """The area class of each road node: that of the LSOA it lies in, or the nearest one outside the force area."""
+    lsoas = embedded.load_lsoas()[["lsoa_code", "geometry"]].to_crs(BNG)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(network.x_m, network.y_m), crs=network.crs).to_crs(BNG)
+    joined = gpd.sjoin_nearest(points, lsoas, how="left")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return classification.class_of(joined["lsoa_code"].to_numpy(object))
 
 
 def _local_authority(network: RoadNetwork) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 A scenario names its network, demand and candidate sources, the bases with
 their cars and deployment locations per shift, the response assumptions
-(speed factor, mobilisation delay, targets) and the solver settings. Unknown
+(speed factor, mobilisation delay), the response standard its targets come
+from (``standard``, default ``force-2018``), the urban/rural classification
+(``area_classes``, default ``derived``) and the solver settings. Unknown
 keys and bad values are rejected with the valid choices listed; every
 problem in the file is reported at once. See ``scenarios/hubs-2018.toml``.
 """
@@ -15,9 +17,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from geodata.area_classes import DERIVED
 from geodata.demand import DemandParams
 from geodata.errors import InputDataError, require_file
 from models.bands import DEFAULT_BANDS
+
+#: The response standard of a scenario that names none (see :mod:`optimiser.standards`).
+DEFAULT_STANDARD = "force-2018"
 
 SHIFT_NAMES = ("early", "late", "night")
 OBJECTIVES = ("ranked", "weighted")
@@ -88,11 +94,12 @@ class CandidateSpec:
 
 @dataclass(frozen=True)
 class ResponseSpec:
-    """Response assumptions: mobilisation delay, targets, base tie, job time for the availability estimate."""
+    """Response assumptions: mobilisation delay, base tie, job time for the availability estimate.
+
+    The targets are not here: they come from the scenario's response standard (``standard = NAME|FILE``).
+    """
 
     mobilisation_s: float = 120.0
-    target_grade1_min: float = 15.0
-    target_grade2_min: float = 60.0
     max_base_travel_min: float = 30.0
     job_time_grade1_min: float = 75.0
     job_time_grade2_min: float = 60.0
@@ -175,6 +182,8 @@ class Scenario:
     simulation: SimulationSpec = SimulationSpec()
     calibration: dict[str, Any] = field(default_factory=dict)
     path: str = "<memory>"
+    standard: str = DEFAULT_STANDARD
+    area_classes: str = DERIVED
 
     @property
     def shift_names(self) -> tuple[str, ...]:
@@ -191,9 +200,20 @@ SECTIONS = {
     "solver": SolverSpec,
     "simulation": SimulationSpec,
 }
-TOP_LEVEL = ("name", "description", "bases", *SECTIONS, "calibration")
+TOP_LEVEL = ("name", "description", "standard", "area_classes", "bases", *SECTIONS, "calibration")
+#: ``[response]`` keys of older scenarios, now given by the response standard.
+MOVED_TO_STANDARD = ("target_grade1_min", "target_grade2_min")
 #: Dispatch scopes of ``[simulation] dispatch_scope`` (see :class:`models.simulation.DispatchPolicy`).
 DISPATCH_SCOPES = ("force", "base_area")
+
+
+def with_standard(scenario: Scenario, standard: str | None, area_classes: str | None = None) -> Scenario:
+    """``scenario`` measured against another standard and/or classification (``--standard``, ``--area-classes``).
+
+    ``None`` keeps the scenario's own. Names and paths are checked when the scenario is prepared.
+    """
+    changes = {key: value for key, value in (("standard", standard), ("area_classes", area_classes)) if value}
+    return replace(scenario, **changes) if changes else scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -225,6 +245,7 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<memory>", folder:
     """Build a :class:`Scenario` from parsed TOML, collecting every problem before raising."""
     problems: list[str] = []
     _unknown(raw, TOP_LEVEL, "top level", problems)
+    raw = _without_moved_targets(raw, problems)
     sections = {key: _section(raw.get(key, {}), cls, key, problems) for key, cls in SECTIONS.items()}
     bases = tuple(_base(item, i, problems) for i, item in enumerate(raw.get("bases", [])))
     if not bases:
@@ -242,8 +263,39 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<memory>", folder:
         bases=bases,
         calibration=_resolved_calibration(raw.get("calibration", {}), folder),
         path=source,
+        standard=_resolved_file(str(raw.get("standard", DEFAULT_STANDARD)), folder, keep=_shipped_name),
+        area_classes=_resolved_file(str(raw.get("area_classes", DERIVED)), folder, keep=lambda v: v == DERIVED),
         **sections,
     )
+
+
+def _without_moved_targets(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """``raw`` without targets in ``[response]`` (older scenarios), each refused with the way to say it now."""
+    response = raw.get("response")
+    moved = [key for key in MOVED_TO_STANDARD if isinstance(response, dict) and key in response]
+    if moved:
+        raw = {**raw, "response": {k: v for k, v in response.items() if k not in moved}}
+    for key in moved:
+        problems.append(
+            f"[response] {key}: targets now come from the response standard; remove it and name one at the "
+            f'top level (standard = "{DEFAULT_STANDARD}" is 15 and 60 minutes everywhere, "national" '
+            "15 urban and 20 rural for Grade 1), or give a standard file (see optimiser/standards/)"
+        )
+    for key in ("standard", "area_classes"):
+        if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
+            problems.append(f"{key} = {raw[key]!r}: give a name or a file path as text")
+    return raw
+
+
+def _shipped_name(value: str) -> bool:
+    return "/" not in value and not value.endswith(".toml")
+
+
+def _resolved_file(value: str, folder: Path | None, *, keep: Any) -> str:
+    """``value`` unchanged if ``keep(value)`` (a name), else a path resolved from the scenario's folder."""
+    if folder is None or keep(value) or Path(value).is_absolute():
+        return value
+    return str(folder / value)
 
 
 def _unknown(table: dict[str, Any], valid: tuple[str, ...], where: str, problems: list[str]) -> None:
@@ -385,10 +437,8 @@ def _check_response(response: ResponseSpec, network: NetworkSpec, problems: list
     for key in ("max_base_travel_min", "job_time_grade1_min", "job_time_grade2_min"):
         if not 0 < getattr(response, key) < math.inf:
             problems.append(f"[response] {key} = {getattr(response, key)}: must be > 0 minutes")
-    if response.mobilisation_s < 0 or response.mobilisation_s >= 60 * response.target_grade1_min:
-        problems.append("[response] mobilisation_s must be >= 0 and shorter than the Grade 1 target")
-    if not 0 < response.target_grade1_min <= response.target_grade2_min:
-        problems.append("[response] targets must satisfy 0 < target_grade1_min <= target_grade2_min")
+    if response.mobilisation_s < 0:
+        problems.append("[response] mobilisation_s must be >= 0 (and shorter than the Grade 1 target)")
 
 
 def _check_simulation(spec: SimulationSpec, problems: list[str]) -> None:

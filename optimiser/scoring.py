@@ -4,7 +4,9 @@ Each incident is snapped to its nearest road node and given the shift its
 hour falls in. The responding site is the fastest open site of that shift
 (a deployment location of the shift, or a base); the modelled response time
 is the plan's mobilisation delay plus the blue-light travel time. Grade 1 and
-2 incidents are within target or not; when missed, the reason says why:
+2 incidents are within target or not, the target being the plan's
+standard's for the incident's area class (urban or rural, from the LSOA it
+lies in); when missed, the reason says why:
 
 * ``beyond_every_base_reach``: the incident lies beyond every base's reach,
   so no deployment location may be placed near it;
@@ -82,7 +84,10 @@ def score_chunk(
     grade = valid["grade"].to_numpy(np.int8)
     response = model.response
     response_s = response_time_s(response.mobilisation_s, travel_s)
-    target_s = np.select([grade == 1, grade == 2], [response.target_s(1), response.target_s(2)], np.nan)
+    area_class = model.area_class[node]
+    target_s = np.select(
+        [grade == 1, grade == 2], [response.targets_s(1, area_class), response.targets_s(2, area_class)], np.nan
+    )
     within = pd.array(np.where(np.isnan(target_s), pd.NA, response_s <= target_s), dtype="boolean")
     sites = model.sites
     reached = site >= 0
@@ -101,6 +106,7 @@ def score_chunk(
             "snapped_northing": model.network.y_m[node].round(1),
             "snap_m": snap_m.round(1),
             "local_authority": model.local_authority[node],
+            "area_class": area_class,
             "responding_site": np.where(reached, sites["site_id"].to_numpy(object)[site], ""),
             "responding_site_name": np.where(reached, sites["name"].to_numpy(object)[site], ""),
             "responding_kind": np.where(reached, sites["kind"].to_numpy(object)[site], ""),

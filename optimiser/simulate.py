@@ -34,12 +34,13 @@ from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
 from geodata.incidents import read_incidents
 from geodata.matrix_cache import default_cache_dir
+from optimiser.kpis import standard_kpis
 from optimiser.options import whole_number_problems
 from optimiser.plan_input import WrittenPlan, read_plan
 from optimiser.progress import terminal_progress
 from optimiser.published import PublishedFigures, read_published
 from optimiser.replications import Replay, replay_from_frame, run_replications
-from optimiser.scenario import Scenario, ShiftStaffing, load_scenario
+from optimiser.scenario import Scenario, ShiftStaffing, load_scenario, with_standard
 from optimiser.simulation_model import POSTS, SimulationModel, build_simulation_model
 from optimiser.simulation_report import simulation_markdown
 from optimiser.simulation_summary import per_seed_figures, simulation_summary
@@ -61,6 +62,7 @@ class SimulateRequest:
     workers: int = 2
     scheduler: Any = None
     incidents: str | None = None
+    standard: str | None = None
 
     def problems(self) -> list[str]:
         """Every out-of-range option, with its valid range."""
@@ -131,14 +133,18 @@ def run_plan_simulation(plan: WrittenPlan, request: SimulateRequest) -> PlanSimu
             "largest_snap_m": round(float(replay.snap_m.max(initial=0.0)), 1),
             "note": "times, places and grades from the file; durations drawn per replication",
         }
-    summary = simulation_summary(replications, seed=request.seed, days=days, parameters=parameters)
+    standards = tuple(
+        standard_kpis(standard, plan.settings.area_classes).to_json()
+        for standard in (model.standard, model.other_standard)
+    )
+    summary = simulation_summary(replications, seed=request.seed, days=days, parameters=parameters, standards=standards)
     return PlanSimulation(replications, days, summary, _published(plan))
 
 
 def _plan_of(request: SimulateRequest, scratch: Path) -> WrittenPlan:
     target = Path(request.target)
     if target.suffix.lower() != ".toml":
-        return read_plan(target, demand=True)
+        return read_plan(target, demand=True, standard=request.standard)
     if request.posts != "bases":
         raise InputDataError(
             "is a scenario; simulate its optimised plan (hubplan optimise it, then pass the plan folder) "
@@ -147,7 +153,7 @@ def _plan_of(request: SimulateRequest, scratch: Path) -> WrittenPlan:
         )
     from optimiser.optimise import optimise  # here: optimise simulates its plans with this module
 
-    optimise(bases_only(load_scenario(target)), scratch, workers=request.workers)
+    optimise(with_standard(bases_only(load_scenario(target)), request.standard), scratch, workers=request.workers)
     return read_plan(scratch, demand=True)
 
 
@@ -215,8 +221,8 @@ def _parameters(plan: WrittenPlan, model: SimulationModel, request: SimulateRequ
         "calibration": dict(plan.settings.calibration),
         "speed_factor": response.speed_factor,
         "mobilisation_parked_s": response.mobilisation_s,
-        "target_grade1_min": response.target_s(1) / 60.0,
-        "target_grade2_min": response.target_s(2) / 60.0,
+        "target_min": {f"grade{g}": dict(response.standard.targets_min[g]) for g in (1, 2)},
+        "clock_start": response.standard.clock_start,
         "seeds": [request.seed, request.seed + request.replications - 1],
         "base_areas_declared": {base: list(areas) for base, areas in plan.settings.base_areas.items()},
         "base_area_rule": "declared local authorities belong to their base; every other local authority goes to "

@@ -47,8 +47,10 @@ from models.simulation import (
     Shift,
     duty_periods_from_shifts,
 )
+from models.standards import ResponseStandard
 from optimiser.plan_input import WrittenPlan, load_plan_network
 from optimiser.scenario import SimulationSpec
+from optimiser.standards import other_standard
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +81,11 @@ class SimulationModel:
         Base of each base (area) index.
     place_local_authority
         Local authority of each place.
-    targets_s
-        Response target of Grade 1 and 2, seconds from the call.
+    place_area_class
+        Area class (``"urban"``, ``"rural"``) of each demand place (``""`` for other places).
+    standard, other_standard
+        The plan's response standard (targets by grade and area class, clock start) and the other shipped
+        standard every incident is also measured against.
     posts
         ``"plan"`` (cars at the plan's deployment locations), ``"bases"`` (parked at
         their bases) or ``"deployment"`` (cars posted as given to :func:`model_from_geometry`).
@@ -95,7 +100,9 @@ class SimulationModel:
     policy: DispatchPolicy
     base_names: tuple[str, ...]
     place_local_authority: np.ndarray
-    targets_s: dict[int, float]
+    place_area_class: np.ndarray
+    standard: ResponseStandard
+    other_standard: ResponseStandard
     posts: str
     demand_place_xy: np.ndarray
 
@@ -144,8 +151,8 @@ class SimulationGeometry:
         Blue-light travel table among the places, seconds (``uint16``).
     demand
         Incidents a year per grade (1, 2), shift and place.
-    area, local_authority
-        Base area and local authority of each place.
+    area, local_authority, area_class
+        Base area, local authority and area class (``""`` off the demand nodes) of each place.
     custody_place
         Custody suite (nearest base) of each place.
     site_places
@@ -162,6 +169,7 @@ class SimulationGeometry:
     local_authority: np.ndarray
     custody_place: np.ndarray
     site_places: np.ndarray
+    area_class: np.ndarray
 
     @property
     def base_places(self) -> np.ndarray:
@@ -187,12 +195,16 @@ def simulation_geometry(
     workers
         Processes for the travel table.
     extra_sites_xy
-        ``(k, 2)`` easting and northing of further sites cars may be posted at
-        (all candidate sites, for a search); they become places too.
+        ``(k, 2)`` easting and northing of further sites cars may be posted at;
+        they become places too. Default: the plan's candidate sites (its
+        ``candidates`` layer), so that every plan of a scenario shares one
+        travel table and a search can post cars anywhere a plan could.
     """
     if plan.demand is None:
         raise ValueError("the simulation needs a plan read with read_plan(..., demand=True)")
     network = load_plan_network(plan).with_speed_factor(plan.response.speed_factor)
+    if extra_sites_xy is None and plan.candidates is not None:
+        extra_sites_xy = plan.candidates[["easting", "northing"]].to_numpy(float)
     nodes = _node_table(plan, extra_sites_xy)
     node_places, unique_nodes = _places_of(network, nodes)
     travel = cached_node_travel_table(network, unique_nodes, cache_dir=cache_dir, workers=workers)
@@ -202,7 +214,12 @@ def simulation_geometry(
     area, local_authority = _areas(travel, base_place, demand, nodes, node_places, declared)
     custody = base_place[np.argmin(travel[:, base_place], axis=1)]
     site_places = node_places[nodes["kind"].to_numpy() == "site"]
-    return SimulationGeometry(plan, nodes, node_places, travel, demand, area, local_authority, custody, site_places)
+    area_class = np.full(unique_nodes.size, "", dtype=object)
+    rows = np.flatnonzero(nodes["kind"].to_numpy() == "demand")
+    area_class[node_places[rows]] = nodes["area_class"].to_numpy(object)[rows]
+    return SimulationGeometry(
+        plan, nodes, node_places, travel, demand, area, local_authority, custody, site_places, area_class
+    )
 
 
 def build_simulation_model(
@@ -275,7 +292,9 @@ def model_from_geometry(
         policy=_policy(spec, response.mobilisation_s, shifts, len(plan.bases)),
         base_names=tuple(str(b) for b in plan.bases["name"]),
         place_local_authority=geometry.local_authority,
-        targets_s={1: response.target_s(1), 2: response.target_s(2)},
+        place_area_class=geometry.area_class,
+        standard=response.standard,
+        other_standard=other_standard(response.standard),
         posts=posts,
         demand_place_xy=_demand_place_xy(geometry),
     )
@@ -321,6 +340,7 @@ def _node_table(plan: WrittenPlan, extra_sites_xy: np.ndarray | None = None) -> 
                 "x_m": demand["x_m"].to_numpy(float),
                 "y_m": demand["y_m"].to_numpy(float),
                 "la_name": demand["la_name"].astype(str),
+                "area_class": demand["area_class"].astype(str),
             }
         ),
         pd.DataFrame(
@@ -333,6 +353,7 @@ def _node_table(plan: WrittenPlan, extra_sites_xy: np.ndarray | None = None) -> 
                 "x_m": plan.bases["easting"].to_numpy(float),
                 "y_m": plan.bases["northing"].to_numpy(float),
                 "la_name": "",
+                "area_class": "",
             }
         ),
         pd.DataFrame(
@@ -345,6 +366,7 @@ def _node_table(plan: WrittenPlan, extra_sites_xy: np.ndarray | None = None) -> 
                 "x_m": plan.locations["easting"].to_numpy(float),
                 "y_m": plan.locations["northing"].to_numpy(float),
                 "la_name": "",
+                "area_class": "",
             }
         ),
     ]
@@ -368,13 +390,15 @@ def _node_table(plan: WrittenPlan, extra_sites_xy: np.ndarray | None = None) -> 
 
 
 def _places_of(network, nodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Place index of every row of ``nodes``, and the road node of every place (distinct nodes, first seen first)."""
+    """Place index of every row of ``nodes``, and the road node of every place (distinct nodes, ascending).
+
+    Ascending road nodes: two plans of one scenario (whose posts are among its
+    candidate sites) then have the same places in the same order, hence one
+    cached travel table.
+    """
     road_node, _ = nearest_nodes(network, nodes["x_m"].to_numpy(float), nodes["y_m"].to_numpy(float))
-    unique, first, inverse = np.unique(road_node, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return rank[inverse].astype(np.int64), unique[order].astype(np.int64)
+    unique, inverse = np.unique(road_node, return_inverse=True)
+    return inverse.astype(np.int64), unique.astype(np.int64)
 
 
 def _demand_weights(plan: WrittenPlan, nodes: pd.DataFrame, node_places: np.ndarray, n_places: int) -> np.ndarray:

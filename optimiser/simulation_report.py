@@ -33,11 +33,11 @@ def headline_rows(summary: dict[str, Any], published: PublishedFigures | None) -
     rows = []
     for grade in (1, 2):
         figures = summary[f"grade{grade}"]
-        target = summary["parameters"][f"target_grade{grade}_min"]
+        target = target_text(summary["parameters"]["target_min"][f"grade{grade}"])
         given = published.grade(grade) if published is not None else None
         rows.append(
             [
-                f"Grade {grade} within {target:g} min",
+                f"Grade {grade} within {target}",
                 share_text(figures["within_target"]),
                 f"{100 * given.within_target:.0f} %" if given else "–",
             ]
@@ -50,6 +50,45 @@ def headline_rows(summary: dict[str, Any], published: PublishedFigures | None) -
             ]
         )
     return rows
+
+
+def target_text(targets_min: dict[str, float]) -> str:
+    """``"15 min"``, or ``"15 min urban, 20 min rural"`` when the target depends on the area class."""
+    if len(set(targets_min.values())) == 1:
+        return f"{next(iter(targets_min.values())):g} min"
+    return ", ".join(f"{minutes:g} min {name}" for name, minutes in targets_min.items())
+
+
+def standard_lines(summary: dict[str, Any]) -> list[str]:
+    """Which standard the figures are measured against, and Grade 1 and 2 under both, by area class."""
+    own, other = summary["standard"], summary["other_standard"]
+    label = f"classes {own['class_source']}"
+    rows = []
+    for grade in (1, 2):
+        mine, theirs = summary[f"grade{grade}"], other[f"grade{grade}"]
+        for name in ("all", *sorted(mine["by_area_class"])):
+            first = mine if name == "all" else mine["by_area_class"][name]
+            second = theirs if name == "all" else theirs["by_area_class"].get(name, {})
+            rows.append(
+                [
+                    f"Grade {grade}",
+                    name,
+                    share_text(first["within_target"]),
+                    share_text(second["within_target"]) if second else "–",
+                ]
+            )
+    return [
+        f"## By standard and area class ({label})",
+        "",
+        f"Measured against **{own['name']}** ({own['title']}); also against **{other['standard']['name']}** "
+        f"({other['standard']['title']}). Urban and rural classes: {own['class_source']}.",
+        "",
+        _table(
+            ["grade", "area class", f"within target, {own['name']}", f"within target, {other['standard']['name']}"],
+            rows,
+        ),
+        "",
+    ]
 
 
 def simulation_markdown(summary: dict[str, Any], published: PublishedFigures | None) -> str:
@@ -74,6 +113,7 @@ def simulation_markdown(summary: dict[str, Any], published: PublishedFigures | N
     ]
     if published is not None:
         lines += [f"Published figures: {published.source}.", ""]
+    lines += standard_lines(summary)
     lines += _breakdown(summary, "by_base_area", "Base area")
     lines += _breakdown(summary, "by_shift", "Shift")
     lines += _breakdown(summary, "by_local_authority", "Local authority")

@@ -50,18 +50,45 @@ def _grade_figures(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def grade_summary(incidents: pd.DataFrame, grade: int, seeds: list[int]) -> dict[str, Any]:
-    """The figures of one grade: overall and by base area, shift and local authority."""
+    """The figures of one grade: overall, by base area, shift and local authority, and by area class.
+
+    ``by_area_class`` holds, for urban and for rural incidents, the same figures as the force-wide ones
+    (each incident against its own class's target).
+    """
     mine = incidents[incidents["grade"] == grade]
-    summary: dict[str, Any] = {"incidents_per_replication": round(len(mine) / max(len(seeds), 1), 1)}
-    summary.update(_grade_figures(mine))
-    summary["waited_for_car_share"] = interval_json(
-        mine.groupby("seed")["waited_for_car"].mean().to_numpy(), share=True
-    )
+    summary = _headline(mine, seeds)
     for dimension in DIMENSIONS:
         summary[f"by_{dimension}"] = {
             str(name): _grade_figures(group) for name, group in mine.groupby(dimension, sort=True) if str(name)
         }
+    summary["by_area_class"] = {
+        str(name): _headline(group, seeds) for name, group in mine.groupby("area_class", sort=True) if str(name)
+    }
     return summary
+
+
+def _headline(incidents: pd.DataFrame, seeds: list[int]) -> dict[str, Any]:
+    """Incidents a replication, share within target, mean attendance, attended and waited shares."""
+    summary: dict[str, Any] = {"incidents_per_replication": round(len(incidents) / max(len(seeds), 1), 1)}
+    summary.update(_grade_figures(incidents))
+    summary["waited_for_car_share"] = interval_json(
+        incidents.groupby("seed")["waited_for_car"].mean().to_numpy(), share=True
+    )
+    return summary
+
+
+def other_standard_summary(incidents: pd.DataFrame) -> dict[str, Any]:
+    """Within target of the other standard, per grade: overall and by area class."""
+    renamed = incidents.drop(columns="within_target").rename(columns={"within_other_target": "within_target"})
+    out = {}
+    for grade in (1, 2):
+        mine = renamed[renamed["grade"] == grade]
+        share = lambda frame: interval_json(frame.groupby("seed")["within_target"].mean().to_numpy(), share=True)  # noqa: E731
+        out[f"grade{grade}"] = {
+            "within_target": share(mine),
+            "by_area_class": {str(c): {"within_target": share(g)} for c, g in mine.groupby("area_class") if str(c)},
+        }
+    return out
 
 
 #: The four headline figures, per replication (the columns of :func:`per_seed_figures`).
@@ -83,22 +110,52 @@ def per_seed_figures(replications: list[Replication]) -> pd.DataFrame:
             attended = mine[mine["attended"]]
             row[f"grade{grade}_within_target"] = float(mine["within_target"].mean()) if len(mine) else np.nan
             row[f"grade{grade}_mean_min"] = float(attended["response_s"].mean() / 60.0) if len(attended) else np.nan
+        row.update(_grade1_by_standard(frame[frame["grade"] == 1]))
         rows.append(row)
-    return pd.DataFrame(rows, columns=["seed", *HEADLINE]).set_index("seed")
+    return pd.DataFrame(rows, columns=["seed", *HEADLINE, *BY_STANDARD]).set_index("seed")
+
+
+#: Grade 1 within target under the plan's standard and the other one, by area class (columns of per_seed_figures).
+BY_STANDARD = tuple(
+    f"grade1_within_{which}_{area}" if area else f"grade1_within_{which}"
+    for which in ("target", "other_target")
+    for area in ("", "urban", "rural")
+    if (which, area) != ("target", "")
+)
+
+
+def _grade1_by_standard(grade1: pd.DataFrame) -> dict[str, float]:
+    out = {"grade1_within_other_target": float(grade1["within_other_target"].mean()) if len(grade1) else np.nan}
+    for area in ("urban", "rural"):
+        mine = grade1[grade1["area_class"] == area]
+        for which in ("target", "other_target"):
+            out[f"grade1_within_{which}_{area}"] = float(mine[f"within_{which}"].mean()) if len(mine) else np.nan
+    return out
 
 
 def simulation_summary(
-    replications: list[Replication], *, seed: int, days: int, parameters: dict[str, Any]
+    replications: list[Replication],
+    *,
+    seed: int,
+    days: int,
+    parameters: dict[str, Any],
+    standards: tuple[dict[str, str], dict[str, str]],
 ) -> dict[str, Any]:
-    """The ``simulation.json`` document: grades 1 and 2, utilisation, and the parameters of the run."""
+    """The ``simulation.json`` document: grades 1 and 2, utilisation, and the parameters of the run.
+
+    ``standards`` is the ``{"name", "source", "class_source", ...}`` of the plan's standard (what
+    ``grade1`` and ``grade2`` are measured against) and of the other shipped one (``other_standard``).
+    """
     incidents = pd.concat([r.incidents for r in replications], ignore_index=True)
     seeds = [r.seed for r in replications]
     return {
         "replications": len(replications),
         "seed": seed,
         "days": days,
+        "standard": standards[0],
         "grade1": grade_summary(incidents, 1, seeds),
         "grade2": grade_summary(incidents, 2, seeds),
+        "other_standard": {"standard": standards[1], **other_standard_summary(incidents)},
         "utilisation": {
             "by_base": _utilisation([r.busy_by_base for r in replications]),
             "by_shift": _utilisation([r.busy_by_shift for r in replications]),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
-from models.bands import PreTravelDelay, ResponseBands, banded_instance, grade1_bands
+from models.bands import PreTravelDelay, banded_instance
 from models.coverage import solve_double_standard
 from models.evaluate import evaluate_plan, grade1_term, score_plan
 from models.instance import CoverageInstance, CoverageParams
@@ -74,8 +74,8 @@ def shift_instance(prepared: PreparedScenario, shift: str) -> CoverageInstance:
         max_base_travel_s=prepared.max_base_travel_s,
         locations_per_base=np.array([b.shifts[shift].locations for b in bases]),
         units_per_base=np.array([b.shifts[shift].units for b in bases]),
-        target_grade1_s=prepared.response.target_grade1_s,
-        target_grade2_s=prepared.response.target_grade2_s,
+        target_grade1_s=prepared.targets_s(1),
+        target_grade2_s=prepared.targets_s(2),
         demand_group=tuple(prepared.demand.nodes["la_name"]),
         base_names=tuple(b.name for b in bases),
     )
@@ -104,19 +104,16 @@ def solve_scenario(prepared: PreparedScenario, *, on_shift: Callable[[str], None
     return results
 
 
-def scenario_bands(prepared: PreparedScenario) -> ResponseBands | None:
-    """The Grade 1 response bands of the scenario (``None`` with ``grade1_scoring = "target"``).
+def scenario_delay(prepared: PreparedScenario) -> PreTravelDelay | None:
+    """The Grade 1 pre-travel delay of the banded score (``None`` with ``grade1_scoring = "target"``).
 
-    The pre-travel delay is the simulation's Grade 1 call handling, so the
-    optimiser and the simulation share one assumption.
+    It is the simulation's Grade 1 call handling, so the optimiser and the
+    simulation share one assumption.
     """
-    solver = prepared.scenario.solver
-    if solver.grade1_scoring != "bands":
+    if prepared.scenario.solver.grade1_scoring != "bands":
         return None
     simulation = prepared.scenario.simulation
-    delay = PreTravelDelay(simulation.call_handling_grade1_median_s, simulation.call_handling_grade1_log_sd)
-    response = prepared.response
-    return grade1_bands(response.target_grade1_s, response.mobilisation_s, delay, n_bands=solver.grade1_bands)
+    return PreTravelDelay(simulation.call_handling_grade1_median_s, simulation.call_handling_grade1_log_sd)
 
 
 def solve_shift(prepared: PreparedScenario, instance: CoverageInstance, params: CoverageParams) -> Plan:
@@ -126,15 +123,21 @@ def solve_shift(prepared: PreparedScenario, instance: CoverageInstance, params: 
     plan's coverage and objective values are then recomputed on ``instance``
     (cover within target), and ``grade1_bands`` adds the banded score.
     """
-    bands = scenario_bands(prepared)
-    if bands is None:
+    delay = scenario_delay(prepared)
+    if delay is None:
         return solve_double_standard(instance, params)
-    banded = solve_double_standard(banded_instance(instance, bands), params)
-    sites = list(banded.sites)
+    banded = banded_instance(
+        instance,
+        delay,
+        mobilisation_s=prepared.response.mobilisation_s,
+        n_bands=prepared.scenario.solver.grade1_bands,
+    )
+    solved = solve_double_standard(banded, params)
+    sites = list(solved.sites)
     coverage = evaluate_plan(instance, sites)
-    values = dict(score_plan(instance, sites, list(banded.site_bases), params, coverage=coverage))
-    values["grade1_bands"] = float(grade1_term(banded.coverage, params))
-    return Plan(banded.sites, banded.site_bases, coverage, values, banded.report)
+    values = dict(score_plan(instance, sites, list(solved.site_bases), params, coverage=coverage))
+    values["grade1_bands"] = float(grade1_term(solved.coverage, params))
+    return Plan(solved.sites, solved.site_bases, coverage, values, solved.report)
 
 
 def shift_result(shift: str, instance: CoverageInstance, plan: Plan) -> ShiftResult:

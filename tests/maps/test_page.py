@@ -57,5 +57,7 @@ def test_demand_and_difference_layers_are_the_one_point_layer(data):
     uncovered = layers.shift_layer_name(layers.UNCOVERED, "early")
     difference = f"Grade 1 cover: {page_data().scenarios[1].name} vs {A}"
     for fmap, name in ((build_report(data), uncovered), (build_comparison_page(page_data()), difference)):
-        layer = next(c for c in fmap._children.values() if getattr(c, "layer_name", None) == name)
+        candidates = [*fmap._children.values()]
+        candidates += [c for group in fmap._children.values() for c in getattr(group, "_children", {}).values()]
+        layer = next(c for c in candidates if getattr(c, "layer_name", None) == name)
         assert type(layer) is PointLayer and len(layer) > 0

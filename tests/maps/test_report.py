@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import folium
+import geopandas as gpd
 import pytest
+from shapely.geometry import Point
 
 from maps import layers
 from maps.data import ReportDataError
@@ -25,19 +27,44 @@ def layer_control_names(fmap: folium.Map) -> list[str]:
     return list(control.overlays)
 
 
+def kind_group(fmap: folium.Map, kind: str) -> folium.FeatureGroup:
+    """The layer-control group of one kind of per-shift layer."""
+    return next(c for c in fmap._children.values() if getattr(c, "layer_name", None) == kind)
+
+
 def shift_layers(fmap: folium.Map, kind: str) -> dict[str, folium.map.Layer]:
+    children = kind_group(fmap, kind)._children.values()
     return {
-        shift: next(
-            c for c in fmap._children.values() if getattr(c, "layer_name", None) == layers.shift_layer_name(kind, shift)
-        )
+        shift: next(c for c in children if getattr(c, "layer_name", None) == layers.shift_layer_name(kind, shift))
         for shift in SHIFTS
     }
 
 
-def test_layer_control_lists_every_layer_once(data):
+def test_layer_control_lists_each_kind_once_not_each_shift(data):
     names = layer_control_names(build_report(data))
-    per_shift = [layers.shift_layer_name(kind, shift) for shift in SHIFTS for kind in layers.SHIFT_KINDS]
-    assert names == [layers.BASES, *per_shift, layers.BOUNDARIES, layers.ROADS]
+    assert names == [layers.BASES, *layers.SHIFT_KINDS, layers.BOUNDARIES, layers.ROADS]
+
+
+def test_town_names_are_a_layer_of_labels(data):
+    towns = gpd.GeoDataFrame(
+        {"name": ["Stafford", "Burton upon Trent"]},
+        geometry=[Point(392_491, 322_733), Point(424_941, 323_297)],
+        crs="EPSG:27700",
+    )
+    fmap = build_report(data, towns=towns)
+    assert layer_control_names(fmap)[:2] == [layers.BASES, layers.TOWNS]
+    labels = [c for c in kind_group(fmap, layers.TOWNS)._children.values() if isinstance(c, folium.Marker)]
+    assert [m.icon.options["html"] for m in labels] == ["<span>Stafford</span>", "<span>Burton upon Trent</span>"]
+    lat, lon = labels[0].location
+    assert 52.75 < lat < 52.85 and -2.15 < lon < -2.05  # Stafford
+
+
+def test_kinds_are_on_as_configured_and_shift_layers_sit_in_their_kind(data):
+    fmap = build_report(data)
+    for kind, shown in layers.SHIFT_KINDS.items():
+        group = kind_group(fmap, kind)
+        assert group.show is shown and group.control
+        assert all(not layer.control and layer._parent is group for layer in shift_layers(fmap, kind).values())
 
 
 def test_basemap_is_off_by_default_and_osm_adds_it(data):
@@ -109,6 +136,14 @@ def test_kpi_panel_and_legend_are_on_the_map(data):
     assert "modelled" in panel.html and "optimal" in panel.html and "<svg" in panel.html
     assert "80.0 %" in panel.html  # Grade 1 travel-only share from the KPIs
     assert "15–20 min" in legend.html and "Stafford" in legend.html
+
+
+def test_panel_lists_every_deployment_location(data):
+    controls = [c for c in build_report(data)._children.values() if isinstance(c, HtmlControl)]
+    panel = next(c for c in controls if "hubplan-panel" in c.class_name)
+    section = panel.html[panel.html.index("Deployment locations (") :]
+    assert section.count("<tr>") == len(locations()) + 1  # a header row, then a row a location and shift
+    assert "Road: not shown" in section
 
 
 def test_missing_columns_and_crs_are_reported_together():

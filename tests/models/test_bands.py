@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -60,10 +62,25 @@ def test_one_band_with_no_delay_is_the_target_cover():
     assert bands.score(np.array([0.0, 899.0, 900.0, 901.0, np.inf])).tolist() == [1.0, 1.0, 1.0, 0.0, 0.0]
 
 
-def test_banded_instance_refuses_another_target():
-    instance = tiny_instance(np.random.default_rng(0))
-    with pytest.raises(ModelInputError, match="target"):
-        banded_instance(instance, grade1_bands(1200.0, 120.0, DELAY))
+def test_bands_refuse_a_mobilisation_delay_beyond_the_target():
+    with pytest.raises(ModelInputError, match="mobilisation_s"):
+        grade1_bands(900.0, 900.0, DELAY)
+
+
+def _banded(instance, n_bands, delay=DELAY):
+    return banded_instance(instance, delay, mobilisation_s=120.0, n_bands=n_bands)
+
+
+def test_each_node_gets_the_bands_of_its_own_target():
+    """A standard with 15 min urban and 20 min rural: a rural node at 17 min scores, an urban one does not."""
+    instance = dataclasses.replace(
+        tiny_instance(np.random.default_rng(5), n_demand=4), target_grade1_s=np.array([900.0, 1200.0, 900.0, 1200.0])
+    )
+    banded = _banded(instance, 4)
+    urban, rural = grade1_bands(900.0, 120.0, DELAY, n_bands=4), grade1_bands(1200.0, 120.0, DELAY, n_bands=4)
+    assert banded.target_grade1_s[:4].tolist() == [urban.thresholds_s[0], rural.thresholds_s[0]] * 2
+    assert banded.target_grade1_s[-4:].tolist() == [900.0, 1200.0, 900.0, 1200.0]
+    assert rural.score(np.array([1020.0]))[0] > 0 == urban.score(np.array([1020.0]))[0]
 
 
 @settings(max_examples=40, deadline=None)
@@ -71,12 +88,17 @@ def test_banded_instance_refuses_another_target():
 def test_banded_cover_is_the_score_and_grade2_is_unchanged(seed, n_bands, pick):
     """Obligations 1 and 2, for any set of open sites."""
     instance = tiny_instance(np.random.default_rng(seed), n_candidates=7)
-    bands = grade1_bands(900.0, 120.0, DELAY, n_bands=n_bands)
-    banded = banded_instance(instance, bands)
+    instance = dataclasses.replace(instance, target_grade1_s=np.where(np.arange(instance.n_demand) % 3, 900.0, 1200.0))
+    banded = _banded(instance, n_bands)
+    score = {t: grade1_bands(t, 120.0, DELAY, n_bands=n_bands).score for t in (900.0, 1200.0)}
     sites = [j for j in range(instance.n_candidates) if pick >> j & 1]
     original = evaluate_plan(instance, sites)
     cover = evaluate_plan(banded, sites)
-    expected = float((instance.grade1_demand * bands.score(_fastest_response_s(instance, sites))).sum())
+    fastest = _fastest_response_s(instance, sites)
+    expected = sum(
+        w * score[float(t)](np.array([r]))[0]
+        for w, t, r in zip(instance.grade1_demand, instance.target_grade1_s, fastest, strict=True)
+    )
     assert cover.grade1_covered_demand == pytest.approx(expected, rel=1e-9, abs=1e-9)
     assert cover.grade2_covered_demand == pytest.approx(original.grade2_covered_demand, rel=1e-12)
 
@@ -85,7 +107,7 @@ def test_expected_cover_counts_positions_per_band():
     """Obligation 1 with a busy fraction: sum_l delta_l (1 - q**c_il)."""
     instance = tiny_instance(np.random.default_rng(3), n_candidates=7)
     bands = grade1_bands(900.0, 120.0, DELAY, n_bands=4)
-    banded = banded_instance(instance, bands)
+    banded = _banded(instance, 4)
     sites = [0, 2, 5]
     q = 0.4
     got = evaluate_plan(banded, sites).grade1_expected_demand(q, levels=None)
@@ -113,8 +135,7 @@ def test_the_solver_prefers_the_nearer_site_when_both_cover():
         locations_per_base=np.array([1]),
         units_per_base=np.array([2]),
     )
-    bands = grade1_bands(900.0, 120.0, DELAY)
-    plan = solve_double_standard(banded_instance(instance, bands), params())
+    plan = solve_double_standard(_banded(instance, 4), params())
     assert plan.sites == (1,)
 
 

@@ -19,16 +19,23 @@ from models.response import (
     expected_cover_level_weights,
     response_time_s,
 )
+from models.standards import ResponseStandard
 
 SHIFTS = (ShiftHours("early", 7, 15), ShiftHours("late", 15, 23), ShiftHours("night", 23, 7))
+STANDARD = ResponseStandard(
+    name="test",
+    title="Grade 1 15 min urban, 20 rural",
+    source="a test",
+    clock_start="call_received",
+    targets_min={1: {"urban": 15.0, "rural": 20.0}, 2: {"urban": 60.0, "rural": 60.0}},
+)
 
 
 def settings(**changes) -> ResponseSettings:
     values = {
         "speed_factor": 1.2,
         "mobilisation_s": 120.0,
-        "target_grade1_s": 900.0,
-        "target_grade2_s": 3600.0,
+        "standard": STANDARD,
         "max_base_travel_s": {"Hanley": 1800.0, "Burton": 1800.0},
         "shifts": SHIFTS,
         "busy_fraction_by_shift": {"early": 0.3, "late": 0.4, "night": 0.25},
@@ -60,11 +67,14 @@ def test_level_weights_sum_to_expected_cover(q, levels):
 
 def test_budget_target_and_shift_of_hour():
     response = settings()
-    assert response.travel_budget_s(1) == 780.0 and response.target_s(2) == 3600.0
+    classes = np.array(["urban", "rural", "urban"], dtype=object)
+    np.testing.assert_array_equal(response.travel_budgets_s(1, classes), [780.0, 1080.0, 780.0])
+    np.testing.assert_array_equal(response.targets_s(2, classes), [3600.0] * 3)
+    assert response.max_travel_budget_s(1) == 1080.0
     hours = response.shift_of_hour()
     assert hours[6] == "night" and hours[7] == "early" and hours[15] == "late" and hours[23] == "night"
     with pytest.raises(ValueError, match=r"grade 3 has no target; grades with targets are \(1, 2\)"):
-        response.target_s(3)
+        response.targets_s(3, classes)
 
 
 @given(
@@ -87,5 +97,5 @@ def test_nothing_is_defaulted_when_read():
     del data["mobilisation_s"]
     with pytest.raises(ModelInputError, match="mobilisation_s is missing"):
         ResponseSettings.from_json(data)
-    with pytest.raises(ModelInputError, match="version is 1; this hubplan reads version 2"):
+    with pytest.raises(ModelInputError, match="version is 1; this hubplan reads version 3"):
         ResponseSettings.from_json({**settings().to_json(), "version": 1})

@@ -15,6 +15,7 @@ import pytest
 
 from geodata.atomic import run_record_path
 from maps.panel import group_shares, kpi_panel_html
+from models.bands import DEFAULT_BANDS, PreTravelDelay, grade1_bands
 from models.kpis import PlanKpis
 from optimiser.cli import main
 from optimiser.plan_input import read_plan
@@ -45,9 +46,15 @@ def test_optimise_writes_the_three_files(small_plan):
 def test_plan_records_the_settings_evaluate_needs(small_plan):
     settings = pyogrio.read_dataframe(small_plan / "plan.gpkg", layer="settings")
     plan = json.loads(settings.loc[settings["key"] == "plan", "value"].iloc[0])
-    assert plan["format_version"] == PLAN_FORMAT_VERSION == 2
+    assert plan["format_version"] == PLAN_FORMAT_VERSION == 3
     response = plan["response"]
-    assert response["target_grade1_s"] == 900.0 and response["target_grade2_s"] == 3600.0
+    standard = response["standard"]
+    assert standard["name"] == "force-2018" and standard["clock_start"] == "call_received"
+    assert standard["targets_min"] == {
+        "grade1": {"urban": 15.0, "rural": 15.0},
+        "grade2": {"urban": 60.0, "rural": 60.0},
+    }
+    assert plan["area_classes"]["source"] == "derived" and len(plan["area_classes"]["classes"]) == 687
     assert response["mobilisation_s"] == 60.0 and response["speed_factor"] == 1.0
     assert set(response["max_base_travel_s"]) == {"Stafford", "Burton"}
     assert [s["name"] for s in response["shifts"]] == ["early", "late", "night"]
@@ -115,7 +122,7 @@ def _rewrite_settings(plan_dir: Path, change) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda s: s.update(format_version=1), r"is plan format 1; this hubplan reads format 2; re-optimise it"),
+        (lambda s: s.update(format_version=1), r"is plan format 1; this hubplan reads format 3; re-optimise it"),
         (lambda s: s["response"].pop("mobilisation_s"), r"unreadable plan settings.*mobilisation_s is missing"),
         (lambda s: s["network"].update(fingerprint="0" * 16), r"different road network.*re-run hubplan optimise"),
     ],
@@ -161,11 +168,18 @@ def test_kpis_have_the_documented_shape(small_plan):
 
 
 def test_solver_objective_agrees_with_the_demand_layer(small_plan):
-    """Independent check: Grade 1 demand flagged covered in plan.gpkg sums to the solver's objective."""
+    """Independent check: the banded Grade 1 score of plan.gpkg's response times is the solver's objective,
+    and the demand flagged covered gives the covered share."""
     kpis = json.loads((small_plan / "kpis.json").read_text())
     demand = gpd.read_file(small_plan / "plan.gpkg", layer="demand")
+    settings = read_plan(small_plan).settings
+    delay = PreTravelDelay(
+        settings.simulation.call_handling_grade1_median_s, settings.simulation.call_handling_grade1_log_sd
+    )
+    bands = grade1_bands(900.0, settings.response.mobilisation_s, delay, n_bands=DEFAULT_BANDS)
+    banded = (demand["grade1_per_year"] * bands.score(demand["response_time_s"].to_numpy(float))).sum()
+    assert banded == pytest.approx(kpis["solver"]["objective"], rel=1e-6)
     covered = demand.loc[demand["covered_grade1"], "grade1_per_year"].sum()
-    assert covered == pytest.approx(kpis["solver"]["objective"], rel=1e-6)
     by_time = demand.loc[demand["response_time_s"] <= 900.0, "grade1_per_year"].sum()
     assert by_time == pytest.approx(covered)
     assert kpis["grade1"]["covered_share"] == pytest.approx(covered / demand["grade1_per_year"].sum(), abs=1e-6)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from html import escape
 from pathlib import Path
 from xml.etree import ElementTree
 
 import geopandas as gpd
+import pyogrio
 import pytest
 from shapely.geometry import Point
 
@@ -19,7 +21,8 @@ from geodata.atomic import run_record_path
 from geodata.errors import InputDataError
 from maps import layers
 from optimiser.cli import main
-from optimiser.report import chart_path, write_report
+from optimiser.plan_settings import PlanSettings
+from optimiser.report import TOWN_LABELS, chart_path, with_place_names, write_report
 from tests.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium, watch
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "small.toml"
@@ -80,6 +83,27 @@ def test_report_and_chart_are_written(small_report):
         assert (small_report.parent / f"report-{shift}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_title_block_carries_the_scenario_description(small_report):
+    """The description travels scenario -> plan settings -> title block; older plans without it still read."""
+    settings = pyogrio.read_dataframe(small_report.parent / "plan.gpkg", layer="settings")
+    stored = json.loads(settings["value"].iloc[0])
+    description = "Test scenario: Stafford and Burton, two locations each"
+    assert PlanSettings.from_json(stored, source="plan.gpkg").description == description
+    stored.pop("description")
+    assert PlanSettings.from_json(stored, source="plan.gpkg").description == ""
+    assert f"<p>{description}</p>" in small_report.read_text(encoding="utf-8")
+
+
+def test_locations_are_named_from_the_gazetteer(small_report):
+    plan = gpd.read_file(small_report.parent / "plan.gpkg", layer="deployment_locations")
+    named = with_place_names(plan)
+    assert (named["place"].str.len() > 0).all() and named["ward"].str.endswith(")").all()
+    assert named["road"].str.fullmatch(r"((A|M)[0-9()A-Z ]+ \([0-9,]+ m\))?").all()
+    page = small_report.read_text(encoding="utf-8")
+    assert "<th>ward (local authority)</th>" in page
+    assert all(f"<td>{escape(ward)}</td>" in page for ward in named["ward"])
+
+
 def test_report_refuses_a_plan_without_kpis(small_report, tmp_path):
     shutil.copy(small_report.parent / "plan.gpkg", tmp_path / "plan.gpkg")
     with pytest.raises(InputDataError, match="kpis.json is missing"):
@@ -106,7 +130,8 @@ def test_report_opens_offline_in_headless_chromium(small_report, tmp_path_factor
     assert seen["containers"] == 1
     assert seen["markers"] == plan.groupby("shift").size().reindex(shifts).tolist()
     assert sum(seen["markers"]) == len(plan)
-    assert seen["overlays"] == 1 + len(shifts) * len(layers.SHIFT_KINDS) + 2
+    # bases, towns, a group per kind of layer, the urban/rural classes, boundaries and roads
+    assert seen["overlays"] == 2 + len(layers.SHIFT_KINDS) + 3
     assert screenshot.stat().st_size > 10_000
 
 
@@ -126,6 +151,42 @@ def _open_offline(browser, page_path: Path, shifts: list[str], screenshot: Path)
         seen["markers"].append(page.locator(".hubplan-location").count())
     context.close()
     return seen
+
+
+@pytest.mark.browser
+def test_report_fits_a_1280x720_screen(small_report, tmp_path_factory, record_property):
+    """At 1280 x 720 the legend does not cover the layer list, and the towns are labelled."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    screenshot = tmp_path_factory.mktemp("screenshots") / "small-report-1280x720.png"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 720}, offline=True)
+            page = context.new_page()
+            seen = watch(page)
+            page.goto(small_report.resolve().as_uri(), wait_until="load")
+            page.wait_for_selector(".leaflet-container .hubplan-location", timeout=20_000)
+            boxes = {
+                name: page.locator(selector).first.bounding_box()
+                for name, selector in (("legend", ".hubplan-legend"), ("layers", ".leaflet-control-layers"))
+            }
+            towns = page.locator(".hubplan-town").count()
+            page.screenshot(path=str(screenshot))
+            context.close()
+        finally:
+            browser.close()
+    record_property("screenshot", str(screenshot))
+    print(f"1280x720 screenshot: {screenshot}; boxes {boxes}")
+    assert seen["errors"] == [] and seen["outside_requests"] == []
+    legend, control = boxes["legend"], boxes["layers"]
+    assert legend is not None and control is not None
+    assert all(0 <= box["y"] and box["y"] + box["height"] <= 720 for box in (legend, control))
+    apart_vertically = control["y"] + control["height"] <= legend["y"] or legend["y"] + legend["height"] <= control["y"]
+    apart_sideways = control["x"] + control["width"] <= legend["x"] or legend["x"] + legend["width"] <= control["x"]
+    assert apart_vertically or apart_sideways
+    assert towns == TOWN_LABELS
 
 
 @pytest.mark.browser

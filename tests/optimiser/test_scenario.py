@@ -45,7 +45,7 @@ def test_bad_values_name_the_choices():
 
 
 def test_every_problem_is_reported_at_once():
-    raw = minimal(solver={"solver": "gurobi"}, response={"mobilisation_s": 2000.0})
+    raw = minimal(solver={"solver": "gurobi"}, response={"mobilisation_s": -5.0})
     raw["bases"].append({"name": "Stafford", "shifts": {"early": {"units": 1, "locations": 3}}})
     with pytest.raises(InputDataError) as caught:
         scenario_from_dict(raw, source="bad.toml")
