@@ -163,7 +163,8 @@ LOCATION_COLUMNS = (
     ("Grade 1 a year answered first", "grade1_first_response_per_year"),
     ("outside force area", "outside_force_area_m"),
 )
-#: A location answering first fewer Grade 1 incidents a year than this is marked in the table.
+#: A location answering first fewer Grade 1 incidents a year than this is marked in the table (and reported in
+#: ``kpis.json``'s ``site_checks`` and on the terminal, see :mod:`optimiser.site_checks`).
 LITTLE_GRADE1_PER_YEAR = 1.0
 #: How to read the flags, shown when some location has one.
 OUTSIDE_NOTE = (

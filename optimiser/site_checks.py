@@ -6,7 +6,7 @@ that buffer but outside the area (a junction just over the county line) may
 be chosen, and every output flags them: the ``outside_force_area_m`` column
 of ``plan.csv`` and the ``deployment_locations`` layer, ``kpis.json``'s
 ``site_checks`` section and the terminal. A location that is the first
-response for fewer than :data:`LITTLE_GRADE1_PER_YEAR` Grade 1 incidents a
+response for fewer than ``LITTLE_GRADE1_PER_YEAR`` (1, in :mod:`maps.handout`) Grade 1 incidents a
 year (travel only) is reported too: the car would do as much at another site.
 """
 
@@ -19,9 +19,8 @@ import pandas as pd
 import shapely
 
 from geodata import embedded
+from maps.handout import LITTLE_GRADE1_PER_YEAR  # one threshold for kpis.json, the terminal and the report's table
 
-#: A deployment location answering first fewer Grade 1 incidents a year than this is reported.
-LITTLE_GRADE1_PER_YEAR = 1.0
 #: Columns of a flagged site in ``kpis.json``.
 SITE_COLUMNS = ("location_id", "shift", "base", "name", "nearest_postcode")
 
