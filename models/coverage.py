@@ -119,7 +119,7 @@ def reduction_request(params: CoverageParams, levels: tuple[LevelSpec, ...]) -> 
     fixed = tuple((params.fixed_sites or {}).items())
     current = tuple((params.current_plan or {}).items())
     return ReductionRequest(
-        grade1_levels=int(levels[0].grade1.size),
+        grade1_levels=int(levels[0].grade1.shape[-1]),
         use_grade1=any(np.any(level.grade1) for level in levels) or bool(params.equity_floor_share),
         use_grade2=any(level.grade2 for level in levels),
         protected=tuple({j for j, _ in fixed} | {j for j, _ in current}),
@@ -127,6 +127,7 @@ def reduction_request(params: CoverageParams, levels: tuple[LevelSpec, ...]) -> 
         current_pairs=current,
         by_group=bool(params.equity_floor_share),
         reduce=params.reduce,
+        grade1_class=params.busy_classes()[1],
     )
 
 

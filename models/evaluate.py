@@ -77,13 +77,13 @@ class Coverage:
         """Share of Grade 2 demand within target (NaN when there is no demand, see :mod:`models.kpis`)."""
         return demand_share(self.grade2_covered_demand, float(self.grade2_demand.sum()))
 
-    def grade1_expected_demand(self, busy_fraction: float, *, levels: int | None) -> float:
-        """MEXCLP expected Grade 1 cover, ``sum_i w1_i (1 - q**min(c_i, levels))``.
+    def grade1_expected_demand(self, busy_fraction: float | np.ndarray, *, levels: int | None) -> float:
+        """MEXCLP expected Grade 1 cover, ``sum_i w1_i (1 - q_i**min(c_i, levels))``.
 
         Parameters
         ----------
         busy_fraction
-            Probability ``q`` that a car position is busy.
+            Probability ``q`` that a car position is busy: one number, or one ``q_i`` per demand node.
         levels
             Largest number of cover levels counted (the objective's ``K``), or
             ``None`` to count every level (the measure of the plan's KPIs).
@@ -178,16 +178,24 @@ def grade1_term(coverage: Coverage, params: CoverageParams) -> float:
     coverage
         From :func:`evaluate_plan`.
     params
-        The settings that define the term (``backup_weight``, ``busy_fraction``).
+        The settings that define the term (``backup_weight``, ``busy_fraction``,
+        one number or one per demand node).
 
     Returns
     -------
     float
     """
-    weights = params.grade1_level_weights()
-    levels = np.arange(1, weights.size + 1)
+    table = params.grade1_level_table()
+    _, classes = params.busy_classes()
+    n = coverage.grade1_demand.size
+    if classes is not None and classes.size != n:
+        raise ModelInputError(
+            f"busy_fraction has {classes.size} values for {n} demand nodes; give one per node", setting="busy_fraction"
+        )
+    weights = table[np.zeros(n, dtype=np.int64) if classes is None else classes]
+    levels = np.arange(1, table.shape[1] + 1)
     reached = coverage.cover_count_grade1[:, None] >= levels[None, :]
-    return float((coverage.grade1_demand[:, None] * reached * weights[None, :]).sum())
+    return float((coverage.grade1_demand[:, None] * reached * weights).sum())
 
 
 def kept_pairs(sites: Iterable[int], site_bases: Iterable[int], current_plan: Mapping[int, int] | None) -> int:

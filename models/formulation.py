@@ -4,7 +4,13 @@ Data (after :mod:`models.reduce`): kept candidates :math:`j`, bases :math:`b`
 with :math:`p_b` locations, eligible pairs :math:`E`; Grade 1 rows :math:`r`
 with demand :math:`w^1_r`, cover set :math:`S^1_r`, base count :math:`c_r`,
 fixed levels :math:`f_r = \min(c_r, K)` and level weights
-:math:`\gamma_1 \ge \dots \ge \gamma_K`; Grade 2 rows likewise with :math:`K=1`.
+:math:`\gamma_{r1} \ge \dots \ge \gamma_{rK}`; Grade 2 rows likewise with :math:`K=1`.
+The level weights are the same for every row (:math:`[1]` for travel cover,
+:math:`(1-q)q^{k-1}` for expected cover) except with a busy fraction per
+demand node (availability by place), where row :math:`r` has
+:math:`\gamma_{rk} = (1-q_r)q_r^{k-1}` (plus ``backup_weight`` at
+:math:`k=2`); rows merge only when their :math:`q` agree, so :math:`q_r` is
+well defined (:mod:`models.reduce`).
 
 Variables:
 
@@ -39,16 +45,18 @@ with :math:`C_k` the demand whose level :math:`k` the bases meet and
 for expected cover), so the argument below keeps :math:`y` exact.
 
 Objective levels (lexicographic, each solved with the earlier ones fixed):
-``grade1`` :math:`\sum_r w^1_r \sum_k \gamma_k y^1_{rk}`, ``grade2``
+``grade1`` :math:`\sum_r w^1_r \sum_k \gamma_{rk} y^1_{rk}`, ``grade2``
 :math:`\sum_r w^2_r y^2_r`, or ``weighted`` :math:`a \cdot` grade1 :math:`+ b
 \cdot` grade2, then ``kept`` :math:`\sum_{(j,b) \in \text{current}} x_{jb}`;
 a level may also weight the number of open sites :math:`\sum x_{jb}`
 (``locations``, weight -1: fewest sites).
 
 **Continuous** :math:`y` **is exact.** For integral :math:`x` the
-:math:`y`-problem splits by row: maximise :math:`\sum_k \gamma_k y_{rk}` over
+:math:`y`-problem splits by row: maximise :math:`\sum_k \gamma_{rk} y_{rk}` over
 :math:`0 \le y \le 1,\ \sum_k y_{rk} \le n_r` with :math:`n_r` integral. With
-non-increasing :math:`\gamma` the optimum is :math:`y_{rk} = 1` for the first
+:math:`\gamma_{rk}` non-increasing in :math:`k` for each row (true of
+:math:`(1-q_r)q_r^{k-1}` for every :math:`q_r \in [0,1)`, and of the
+``backup_weight`` term under its cap :math:`(1-\max_r q_r)^2`) the optimum is :math:`y_{rk} = 1` for the first
 :math:`\min(n_r, K)` levels, integral and equal to the true cover value; it
 also makes every :math:`y_{r1}` as large as possible, so the equity rows and
 the fixed earlier levels are met by this integral :math:`y` whenever they are
@@ -118,8 +126,9 @@ class CoverFloor:
     Parameters
     ----------
     level_weights
-        Weight of the k-th cover of one unit of Grade 1 demand, ``(K,)``,
-        non-increasing (``K`` must be the reduced problem's Grade 1 levels).
+        Weight of the k-th cover of one unit of Grade 1 demand, ``(K,)`` or
+        per busy class ``(C, K)``, non-increasing in ``k`` (``K`` must be the
+        reduced problem's Grade 1 levels).
     amount
         The least value of the measure, base-covered demand included.
     """
@@ -241,14 +250,17 @@ def _total_row(rows: _Rows, n_pairs: int, total_sites: int) -> None:
 def _cover_floor_row(rows: _Rows, block: CoverBlock, level_vars: np.ndarray, floor: CoverFloor) -> None:
     """``sum_r w_r sum_{k > f_r} delta_k y_rk >= A - (base-met part)``; left out when the bases meet it."""
     weights = np.asarray(floor.level_weights, dtype=float)
-    if weights.size != block.levels:
-        raise ValueError(f"cover floor has {weights.size} level weights, the Grade 1 rows have {block.levels} levels")
+    if weights.shape[-1] != block.levels:
+        raise ValueError(
+            f"cover floor has {weights.shape[-1]} level weights, the Grade 1 rows have {block.levels} levels"
+        )
     need = floor.amount - block.constant(weights)
     if need <= 0:
         return
     y_row, y_level = np.nonzero(level_vars >= 0)
+    per_row = block.row_level_weights(weights)
     rows.add(np.zeros(y_row.size, dtype=np.int64), level_vars[y_row, y_level],
-             block.weight[y_row] * weights[y_level], np.array([need]), np.array([np.inf]))  # fmt: skip
+             block.weight[y_row] * per_row[y_row, y_level], np.array([need]), np.array([np.inf]))  # fmt: skip
 
 
 def _pairs_mask(problem: ReducedProblem, pair_cand: np.ndarray, pair_base: np.ndarray, pairs: tuple) -> np.ndarray:
@@ -263,7 +275,8 @@ def _objective(model_sizes: int, level: LevelSpec, problem: ReducedProblem, inde
         (problem.grade2, index["y2"], np.array([level.grade2])),
     ):
         rows, lev = np.nonzero(vars_ >= 0)
-        c[vars_[rows, lev]] += block.weight[rows] * weights[lev]
+        if rows.size:
+            c[vars_[rows, lev]] += block.weight[rows] * block.row_level_weights(weights)[rows, lev]
     c[: index["kept"].size] += level.kept * index["kept"] + level.sites
     return c
 

@@ -167,7 +167,7 @@ class _State:
 
 def _level_scale(problem: ReducedProblem, level: LevelSpec) -> float:
     return float(
-        np.abs(level.grade1).sum() * problem.grade1.weight.sum()
+        np.abs(np.atleast_2d(level.grade1)).sum(axis=1).max() * problem.grade1.weight.sum()
         + abs(level.grade2) * problem.grade2.weight.sum()
         + abs(level.kept) * max(len(problem.current_pairs), 1)
         + 1e-300

@@ -387,14 +387,17 @@ class CoverageParams:
         Backup cover of Grade 1 (BACOP, Hogan and ReVelle 1986): Grade 1 demand
         covered by at least two open sites (bases count) earns ``backup_weight``
         per unit on top of its first cover, inside the Grade 1 term. ``0`` = off.
-        At most 1 (at most ``(1 - q)**2`` with ``busy_fraction=q``), so a second
-        cover never counts more than a first.
+        At most 1 (at most ``(1 - q)**2`` with ``busy_fraction=q``, the largest
+        ``q_i`` when per node), so a second cover never counts more than a first.
     busy_fraction
         Expected cover of Grade 1 (MEXCLP, Daskin 1983), ``q`` in ``[0, 1)``: each
         open site (bases included) is one car position, busy with probability
         ``q`` independently, and the Grade 1 term becomes
         ``sum_i w1_i * (1 - q**min(c_i, K))`` with ``c_i`` the number of open
         sites within target and ``K = expected_cover_levels``. ``None`` = off.
+        One number for every node, or one ``q_i`` per demand node (an array of
+        the instance's ``n``, availability by place): node ``i``'s term is then
+        ``w1_i * (1 - q_i**min(c_i, K))``. A per-node array is stored read-only.
     expected_cover_levels
         ``K``, the number of cover levels counted by the expected-cover term.
     fixed_sites
@@ -434,7 +437,7 @@ class CoverageParams:
     grade1_weight: float = 1.0
     grade2_weight: float = 1.0
     backup_weight: float = 0.0
-    busy_fraction: float | None = None
+    busy_fraction: float | np.ndarray | None = None
     expected_cover_levels: int = 3
     fixed_sites: Mapping[int, int] = field(default_factory=dict)
     current_plan: Mapping[int, int] | None = None
@@ -489,10 +492,22 @@ class CoverageParams:
 
     def _check_cover_options(self, problems: list[str]) -> None:
         q = self.busy_fraction
-        if q is not None and not 0 <= q < 1:
-            problems.append(f"busy_fraction: {q!r} must be in [0, 1) (or None to switch expected cover off)")
+        if q is not None and np.ndim(q) == 0:
+            q = float(q)
+            object.__setattr__(self, "busy_fraction", q)
+        elif q is not None:
+            q = _readonly(np.array(q, dtype=float, copy=True))
+            object.__setattr__(self, "busy_fraction", q)
+        if q is not None and not (np.ndim(q) <= 1 and np.size(q) and np.all((q >= 0) & (q < 1))):
+            if np.ndim(q) == 0:
+                problems.append(f"busy_fraction: {q!r} must be in [0, 1) (or None to switch expected cover off)")
+            else:
+                problems.append(
+                    f"busy_fraction: per-node values must be a non-empty 1-D array of numbers in [0, 1), got an "
+                    f"array of shape {np.shape(q)}"
+                )
             return
-        largest = 1.0 if q is None else (1 - q) ** 2
+        largest = 1.0 if q is None else (1 - float(np.max(q))) ** 2
         if not 0 <= self.backup_weight <= largest:
             problems.append(
                 f"backup_weight: {self.backup_weight!r} must be in [0, {largest:g}] so that a second cover "
@@ -500,6 +515,11 @@ class CoverageParams:
             )
 
     # -- derived
+
+    @property
+    def busy_per_node(self) -> bool:
+        """Whether ``busy_fraction`` is one ``q_i`` per demand node."""
+        return isinstance(self.busy_fraction, np.ndarray)
 
     def grade1_level_weights(self) -> np.ndarray:
         """Weight of the k-th cover (k = 1..K) of one unit of Grade 1 demand in the Grade 1 term.
@@ -510,16 +530,52 @@ class CoverageParams:
             Non-increasing weights ``c_1 >= c_2 >= ... >= c_K >= 0``: ``[1]`` by
             default, ``[1, backup_weight]`` with backup cover,
             ``(1 - q) q**(k-1)`` with expected cover (plus ``backup_weight`` at k = 2).
+
+        Raises
+        ------
+        ModelInputError
+            With one busy fraction per node (use :meth:`grade1_level_table`).
         """
-        if self.busy_fraction is not None:
-            weights = expected_cover_level_weights(self.busy_fraction, self.expected_cover_levels)
-        else:
-            weights = np.ones(1)
-        if self.backup_weight > 0:
-            if weights.size < 2:
-                weights = np.append(weights, 0.0)
-            weights[1] += self.backup_weight
-        return weights
+        if self.busy_per_node:
+            raise ModelInputError(
+                "busy_fraction is per demand node, so the level weights differ by node; use grade1_level_table",
+                setting="busy_fraction",
+            )
+        return self.grade1_level_table()[0]
+
+    def busy_classes(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The distinct busy fractions, sorted, and each demand node's index among them.
+
+        Returns
+        -------
+        tuple
+            ``(values (C,), class per node (n,))``; with one (or no) busy
+            fraction, ``C = 1`` and the class array is ``None`` (every node is class 0).
+        """
+        if not self.busy_per_node:
+            return np.array([np.nan if self.busy_fraction is None else float(self.busy_fraction)]), None
+        values, classes = np.unique(self.busy_fraction, return_inverse=True)
+        return values, classes.astype(np.int64)
+
+    def grade1_level_table(self) -> np.ndarray:
+        """Level weights of each busy class (row ``c`` for the ``c``-th of :meth:`busy_classes`), ``(C, K)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Each row non-increasing, as :meth:`grade1_level_weights` describes
+            for one ``q`` (the ``backup_weight`` cap keeps that true for every ``q_i``).
+        """
+        values, _ = self.busy_classes()
+        rows = []
+        for q in values:
+            weights = np.ones(1) if np.isnan(q) else expected_cover_level_weights(q, self.expected_cover_levels)
+            if self.backup_weight > 0:
+                if weights.size < 2:
+                    weights = np.append(weights, 0.0)
+                weights[1] += self.backup_weight
+            rows.append(weights)
+        return np.vstack(rows)
 
     def level_names(self) -> tuple[str, ...]:
         """Names of the lexicographic objective levels, most important first."""

@@ -539,6 +539,10 @@ class PlanKpis:
         (``hubplan simulate``); ``None`` when the plan was not simulated.
     search
         How the simulation search changed the plan (``optimise --improve``); ``None`` when it did not run.
+    availability
+        The simulation <-> expected-cover iterations (``[solver] busy_fraction = "simulated"``):
+        per iteration the busy fraction by base area and shift and the (shift, site) changes;
+        ``None`` when they did not run.
     standard
         The response standard ``grade1`` and ``grade2`` are measured against (``None`` in older files).
     other_standard
@@ -555,6 +559,7 @@ class PlanKpis:
     variant_notes: tuple[str, ...] | None = field(default=None)
     simulated: Mapping[str, Any] | None = None
     search: Mapping[str, Any] | None = None
+    availability: Mapping[str, Any] | None = None
     standard: StandardKpis | None = None
     other_standard: OtherStandardKpis | None = None
 
@@ -593,6 +598,7 @@ class PlanKpis:
             data["variant_notes"] = list(self.variant_notes)
         data["simulated"] = None if self.simulated is None else dict(self.simulated)
         data["search"] = None if self.search is None else dict(self.search)
+        data["availability"] = None if self.availability is None else dict(self.availability)
         return data
 
     @classmethod
@@ -608,7 +614,7 @@ class PlanKpis:
         notes = data.get("variant_notes")
         if notes is not None and not _is_text_list(notes):
             raise KpisFormatError(f"variant_notes: expected a list of text, got {notes!r}")
-        for key in ("simulated", "search"):
+        for key in ("simulated", "search", "availability"):
             if data.get(key) is not None and not isinstance(data[key], Mapping):
                 raise KpisFormatError(f"{key}: expected an object or null, got {data[key]!r}")
         return cls(
@@ -622,6 +628,7 @@ class PlanKpis:
             variant_notes=tuple(notes) if notes is not None else None,
             simulated=data.get("simulated"),
             search=data.get("search"),
+            availability=data.get("availability"),
             standard=StandardKpis.from_json(data["standard"]) if "standard" in data else None,
             other_standard=OtherStandardKpis.from_json(data["other_standard"]) if "other_standard" in data else None,
         )

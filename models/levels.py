@@ -27,7 +27,9 @@ class LevelSpec:
     name
         Level name (see :meth:`CoverageParams.level_names`).
     grade1
-        Weight of the k-th Grade 1 cover of one unit of demand, ``(K,)``, non-increasing.
+        Weight of the k-th Grade 1 cover of one unit of demand, non-increasing
+        in ``k``: ``(K,)`` for every row, or ``(C, K)``, one row per busy class
+        (:meth:`~models.instance.CoverageParams.grade1_level_table`).
     grade2
         Weight of one unit of covered Grade 2 demand.
     kept
@@ -56,7 +58,7 @@ def objective_levels(params: CoverageParams) -> tuple[LevelSpec, ...]:
     -------
     tuple of LevelSpec
     """
-    g1 = params.grade1_level_weights()
+    g1 = params.grade1_level_table()
     zero = np.zeros_like(g1)
     if params.objective == "ranked":
         levels = [LevelSpec("grade1", g1, 0.0, 0.0), LevelSpec("grade2", zero, 1.0, 0.0)]
@@ -77,22 +79,25 @@ def block_value(block: CoverBlock, extra_count: np.ndarray, level_weights: np.nd
     extra_count
         Open candidates within target of each row, ``(R,)`` (bases not included).
     level_weights
-        Weight per cover level, ``(K,)``.
+        Weight per cover level, ``(K,)``, or per busy class and level, ``(C, K)``.
 
     Returns
     -------
     float
     """
-    cumulative = np.concatenate(([0.0], np.cumsum(level_weights[: block.levels])))
+    table = block.level_table(level_weights)
+    cumulative = np.concatenate((np.zeros((table.shape[0], 1)), np.cumsum(table, axis=1)), axis=1)
     reached = np.minimum(block.base_count + extra_count, block.levels)
-    return float((block.weight * (cumulative[reached] - cumulative[block.fixed_levels])).sum())
+    gained = cumulative[block.weight_class, reached] - cumulative[block.weight_class, block.fixed_levels]
+    return float((block.weight * gained).sum())
 
 
 def block_marginal(block: CoverBlock, extra_count: np.ndarray, level_weights: np.ndarray) -> np.ndarray:
     """Value of one more open candidate within target, per row, ``(R,)``."""
-    padded = np.concatenate((level_weights[: block.levels], [0.0]))
+    table = block.level_table(level_weights)
+    padded = np.concatenate((table, np.zeros((table.shape[0], 1))), axis=1)
     reached = np.minimum(block.base_count + extra_count, block.levels)
-    return block.weight * padded[reached]
+    return block.weight * padded[block.weight_class, reached]
 
 
 def level_constant(problem: ReducedProblem, level: LevelSpec) -> float:

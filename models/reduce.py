@@ -29,9 +29,12 @@ The model the solver sees is built on a :class:`ReducedProblem`:
    relation is acyclic, so repeating these moves ends in a plan without
    dropped candidates that is at least as good on every level (and has no
    more sites). Identical candidates keep the ``K`` lowest indices.
-5. **Identical nodes merge.** Nodes with the same remaining cover set and the
-   same number of fixed levels (and the same group when an equity floor is
-   active) become one row whose weight is the sum.
+5. **Identical nodes merge.** Nodes with the same remaining cover set, the
+   same number of fixed levels and the same busy class (the same ``q_i`` when
+   the busy fraction is per node; :meth:`models.instance.CoverageParams.busy_classes`),
+   and the same group when an equity floor is active, become one row whose
+   weight is the sum. Merged nodes share every level weight, so the row's
+   value is the sum of theirs.
 
 ``reduce=False`` skips 2-5 (nodes keep their base cover as a right-hand side),
 so tests can check that the reductions do not change the optimum.
@@ -75,9 +78,12 @@ class CoverBlock:
     levels
         Number of cover levels ``K`` counted for this grade.
     constant_by_level
-        ``(K,)``: demand whose level ``k`` is met by the bases alone (taken out of the model).
+        ``(C, K)``: demand of busy class ``c`` whose level ``k`` is met by the bases alone (taken out of the model).
     node_row
         ``(n,)``: the row of each original node, -1 when it is not in the model.
+    weight_class
+        Busy class of each row, ``(R,)`` (all 0 with one busy fraction); a
+        level-weight table's row ``weight_class[r]`` weighs row ``r``.
     """
 
     matrix: scipy.sparse.csr_matrix
@@ -88,6 +94,12 @@ class CoverBlock:
     levels: int
     constant_by_level: np.ndarray
     node_row: np.ndarray
+    weight_class: np.ndarray
+
+    @property
+    def n_classes(self) -> int:
+        """Number of busy classes ``C``."""
+        return int(self.constant_by_level.shape[0])
 
     @property
     def n_rows(self) -> int:
@@ -98,9 +110,22 @@ class CoverBlock:
         """Count the cover-level variables of each row."""
         return self.levels - self.fixed_levels
 
+    def level_table(self, level_weights: np.ndarray) -> np.ndarray:
+        """Per-class level weights ``(C, K)`` from ``(K,)`` (the same for every class) or ``(C, K')``, ``K' >= K``."""
+        table = np.atleast_2d(np.asarray(level_weights, dtype=float))[:, : self.levels]
+        if table.shape[0] == 1:
+            return np.broadcast_to(table, (self.n_classes, table.shape[1]))
+        if table.shape[0] != self.n_classes:
+            raise ValueError(f"{table.shape[0]} rows of level weights for {self.n_classes} busy classes")
+        return table
+
+    def row_level_weights(self, level_weights: np.ndarray) -> np.ndarray:
+        """Level weights of each row, ``(R, K)``."""
+        return self.level_table(level_weights)[self.weight_class]
+
     def constant(self, level_weights: np.ndarray) -> float:
-        """Return the objective constant for per-level weights ``(K,)``."""
-        return float(np.dot(level_weights[: self.levels], self.constant_by_level))
+        """Return the objective constant for level weights ``(K,)`` or per class ``(C, K)``."""
+        return float((self.level_table(level_weights) * self.constant_by_level).sum())
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,6 +195,9 @@ class ReductionRequest:
         ``(candidate, base)`` pairs in original indices.
     by_group
         Keep groups apart when merging nodes (an equity floor is active).
+    grade1_class
+        Busy class of each demand node (:meth:`CoverageParams.busy_classes`),
+        or ``None`` when every node has the same busy fraction.
     reduce
         Apply the reductions (else only base cover is folded into right-hand sides).
     multi_level_dominance
@@ -186,6 +214,7 @@ class ReductionRequest:
     by_group: bool = False
     reduce: bool = True
     multi_level_dominance: bool = False
+    grade1_class: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- cover sets
@@ -210,9 +239,12 @@ class _Grade:
     fixed: np.ndarray
     active: np.ndarray
     levels: int
+    weight_class: np.ndarray
 
 
-def _grade(instance: CoverageInstance, grade: int, levels: int, *, used: bool, reduce: bool) -> _Grade:
+def _grade(
+    instance: CoverageInstance, grade: int, levels: int, *, used: bool, reduce: bool, classes: np.ndarray | None = None
+) -> _Grade:
     target = instance.target_s(grade)
     weight = instance.demand(grade)
     cover = cover_matrix(instance.candidate_response_s, target)
@@ -221,7 +253,8 @@ def _grade(instance: CoverageInstance, grade: int, levels: int, *, used: bool, r
     active = np.full(weight.size, used)
     if reduce:
         active &= (weight > 0) & (fixed < levels) & (np.diff(cover.indptr) > 0)
-    return _Grade(cover, weight, base_count, fixed, active, levels)
+    weight_class = np.zeros(weight.size, dtype=np.int64) if classes is None else np.asarray(classes, dtype=np.int64)
+    return _Grade(cover, weight, base_count, fixed, active, levels, weight_class)
 
 
 # --------------------------------------------------------------------------- columns
@@ -304,14 +337,18 @@ def _block(grade: _Grade, columns: np.ndarray, group_code: np.ndarray, *, merge:
     if merge:
         nonempty = np.diff(matrix.indptr) > 0
         matrix, keep_nodes = matrix[nonempty], nodes[nonempty]
-        keys = np.stack([grade.fixed[keep_nodes], group_code[keep_nodes]], axis=1)
+        keys = np.stack([grade.fixed[keep_nodes], group_code[keep_nodes], grade.weight_class[keep_nodes]], axis=1)
         first, row_of = _merge_rows(matrix, keys)
     else:
         first, row_of = np.arange(nodes.size), np.arange(nodes.size)
     node_row = np.full(grade.weight.size, -1, dtype=np.int64)
     node_row[keep_nodes] = row_of
     weight = np.bincount(row_of, weights=grade.weight[keep_nodes], minlength=first.size)
-    constant = np.array([grade.weight[grade.fixed >= k].sum() for k in range(1, grade.levels + 1)])
+    n_classes = int(grade.weight_class.max()) + 1 if grade.weight_class.size else 1
+    constant = np.zeros((n_classes, grade.levels))
+    for k in range(1, grade.levels + 1):
+        met = grade.fixed >= k
+        constant[:, k - 1] = np.bincount(grade.weight_class[met], weights=grade.weight[met], minlength=n_classes)
     return CoverBlock(
         matrix=matrix[first].astype(bool),
         weight=weight,
@@ -321,6 +358,7 @@ def _block(grade: _Grade, columns: np.ndarray, group_code: np.ndarray, *, merge:
         levels=grade.levels,
         constant_by_level=constant,
         node_row=node_row,
+        weight_class=grade.weight_class[keep_nodes][first],
     )
 
 
@@ -356,7 +394,14 @@ def reduce_instance(instance: CoverageInstance, request: ReductionRequest) -> Re
     started = time.perf_counter()
     eligibility = instance.eligibility()
     grades = [
-        _grade(instance, 1, request.grade1_levels, used=request.use_grade1, reduce=request.reduce),
+        _grade(
+            instance,
+            1,
+            request.grade1_levels,
+            used=request.use_grade1,
+            reduce=request.reduce,
+            classes=request.grade1_class,
+        ),
         _grade(instance, 2, 1, used=request.use_grade2, reduce=request.reduce),
     ]
     protected = np.zeros(instance.n_candidates, dtype=bool)

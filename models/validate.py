@@ -74,11 +74,17 @@ def validate_settings(
     Raises
     ------
     ModelInputError
-        Naming each bad setting (``fixed_sites``, ``current_plan``, ``equity_floor_share``) and how to fix it.
+        Naming each bad setting (``fixed_sites``, ``current_plan``, ``equity_floor_share``,
+        ``busy_fraction``) and how to fix it.
     """
     fixed = params.fixed_sites or {}
     problems = _pair_problems(instance, fixed, "fixed_sites")
     problems += _fixed_count_problems(instance, fixed, getattr(instance, caps_name), caps_name)
     problems += _pair_problems(instance, params.current_plan or {}, "current_plan")
     problems += _floor_problems(instance, params.equity_floor_share)
+    if params.busy_per_node and params.busy_fraction.size != instance.n_demand:
+        problems.append(
+            f"busy_fraction: {params.busy_fraction.size} values but the instance has {instance.n_demand} demand "
+            "nodes; give one busy fraction per demand node (or one number)"
+        )
     raise_if_problems(problems, "settings do not fit the instance", setting="CoverageParams")

@@ -133,6 +133,21 @@ def print_kpis(kpis: PlanKpis, console: Console) -> None:
         f"solver: {solver.status} ({solver.solver}), gap {100 * solver.gap:.2f} %, {solver.seconds:.1f} s",
         markup=False,
     )
+    if kpis.availability:
+        console.print(availability_line(kpis.availability), markup=False)
+
+
+def availability_line(record: dict) -> str:
+    """One line on the simulation <-> expected-cover iterations of ``kpis.json``'s ``availability``."""
+    steps = record["iterations"]
+    busy = [q for step in steps for by_shift in step["busy_fraction"].values() for q in by_shift.values()]
+    changes = ", ".join(str(step["site_changes"]) for step in steps)
+    state = "settled" if record["settled"] else f"not settled after {record['max_iterations']}"
+    return (
+        f"availability by place: {len(steps)} iteration{'s' if len(steps) != 1 else ''} ({state}), "
+        f"site changes per iteration {changes}, {record['site_changes_from_first_plan']} from the first plan; "
+        f"cars busy {min(busy):.0%}-{max(busy):.0%} by area and shift"
+    )
 
 
 def _by_shift_table(kpis: PlanKpis) -> Table:

@@ -14,6 +14,7 @@ from typing import Any
 from geodata.errors import InputDataError
 from geodata.matrix_cache import default_cache_dir
 from models.kpis import PlanKpis
+from optimiser.availability import settle_availability
 from optimiser.improve import SearchSettings, improve_deployment
 from optimiser.improve_plan import parked_deployment, plan_deployment, results_from_deployment, scenario_simulation
 from optimiser.kpis import scenario_kpis
@@ -102,10 +103,10 @@ def optimise(
     started = time.perf_counter()
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     solved = solve_with_progress(loaded, workers=workers)
-    search = None
+    search, availability = None, solved.kpis.availability
     if judge.improve:
         solved, search = improve_solved(solved, proposals=judge.improve, workers=workers)
-    kpis = dataclasses.replace(solved.kpis, search=search)
+    kpis = dataclasses.replace(solved.kpis, search=search, availability=availability)
     if judge.replications:
         kpis = dataclasses.replace(kpis, simulated=simulate_solved(solved, kpis, judge, workers=workers))
     files = write_plan(solved.prepared, solved.results, kpis, out_dir)
@@ -184,4 +185,24 @@ def solve_with_progress(scenario: Scenario, *, workers: int = 2) -> SolvedScenar
 
         results = solve_scenario(prepared, on_shift=on_shift)
         progress.update(solving, completed=len(scenario.shift_names))
-    return SolvedScenario(prepared, results, scenario_kpis(prepared, results))
+        availability = None
+        if scenario.solver.busy_fraction == "simulated":
+            results, availability = settle_with_progress(prepared, results, progress, workers=workers)
+    kpis = dataclasses.replace(scenario_kpis(prepared, results), availability=availability)
+    return SolvedScenario(prepared, results, kpis)
+
+
+def settle_with_progress(
+    prepared: PreparedScenario, results: list[ShiftResult], progress: Any, *, workers: int
+) -> tuple[list[ShiftResult], dict[str, Any]]:
+    """:func:`optimiser.availability.settle_availability` with a progress line per iteration."""
+    most = prepared.scenario.solver.busy_iterations
+    task = progress.add_task(f"{prepared.scenario.name}: availability by place", total=most)
+
+    def on_step(step: int) -> None:
+        progress.update(task, description=f"{prepared.scenario.name}: availability, iteration {step} of {most}",
+                        completed=step - 1)  # fmt: skip
+
+    settled = settle_availability(prepared, results, cache_dir=default_cache_dir(), workers=workers, on_step=on_step)
+    progress.update(task, completed=most)
+    return settled

@@ -115,6 +115,11 @@ class SolverSpec:
 
     ``busy_fraction = "auto"`` turns on expected cover (MEXCLP) with each shift's
     busy fraction estimated from its workload (see :mod:`optimiser.kpis`).
+    ``busy_fraction = "simulated"`` starts from that estimate, then simulates
+    the plan and re-solves with each demand node's busy fraction taken from the
+    simulated busy share of its base area's cars in that shift, until no site
+    changes or after ``busy_iterations`` re-solves (:mod:`optimiser.availability`;
+    ``hubplan optimise`` only).
 
     ``grade1_scoring = "bands"`` (the default) scores Grade 1 by the chance
     that a response meets the target after call handling, in
@@ -130,6 +135,7 @@ class SolverSpec:
     grade2_weight: float = 1.0
     backup_weight: float = 0.0
     busy_fraction: float | str | None = None
+    busy_iterations: int = 3
     solver: str = "scip"
     time_limit_s: float = 60.0
     relative_gap: float = 1e-4
@@ -412,8 +418,12 @@ def _check_values(sections: dict[str, Any], bases: tuple[BaseSpec, ...], problem
 def _check_solver(solver: SolverSpec, problems: list[str]) -> None:
     if solver.objective not in OBJECTIVES:
         problems.append(f"[solver] objective = {solver.objective!r}: valid choices: {', '.join(OBJECTIVES)}")
-    if isinstance(solver.busy_fraction, str) and solver.busy_fraction != "auto":
-        problems.append(f'[solver] busy_fraction = {solver.busy_fraction!r}: give a number in [0, 1) or "auto"')
+    if isinstance(solver.busy_fraction, str) and solver.busy_fraction not in ("auto", "simulated"):
+        problems.append(
+            f'[solver] busy_fraction = {solver.busy_fraction!r}: give a number in [0, 1), "auto" or "simulated"'
+        )
+    if not (isinstance(solver.busy_iterations, int) and 1 <= solver.busy_iterations <= 20):
+        problems.append(f"[solver] busy_iterations = {solver.busy_iterations!r}: give a whole number from 1 to 20")
     if solver.solver not in SOLVERS:
         problems.append(f"[solver] solver = {solver.solver!r}: valid choices: {', '.join(SOLVERS)}")
     if solver.grade1_scoring not in GRADE1_SCORING:

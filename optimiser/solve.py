@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,11 +42,25 @@ class ShiftResult:
     responding_base: np.ndarray
 
 
-def coverage_params(prepared: PreparedScenario, instance: CoverageInstance, shift: str) -> CoverageParams:
-    """The models' parameters from the scenario's ``[solver]`` section, for one shift."""
+def coverage_params(
+    prepared: PreparedScenario,
+    instance: CoverageInstance,
+    shift: str,
+    *,
+    busy_by_node: np.ndarray | None = None,
+) -> CoverageParams:
+    """The models' parameters from the scenario's ``[solver]`` section, for one shift.
+
+    ``busy_fraction = "auto"`` takes the shift's estimated busy fraction;
+    ``"simulated"`` takes ``busy_by_node`` (one ``q_i`` per demand node, from
+    :mod:`optimiser.availability`) when given, else the shift's estimate (the
+    first solve of the iterations).
+    """
     spec = prepared.scenario.solver
     busy = spec.busy_fraction
-    if busy == "auto":
+    if busy == "simulated" and busy_by_node is not None:
+        busy = busy_by_node
+    elif busy in ("auto", "simulated"):
         busy = prepared.response.busy_fraction_by_shift[shift]
     return CoverageParams(
         objective=spec.objective,
@@ -126,18 +141,28 @@ def solve_shift(prepared: PreparedScenario, instance: CoverageInstance, params: 
     delay = scenario_delay(prepared)
     if delay is None:
         return solve_double_standard(instance, params)
-    banded = banded_instance(
-        instance,
-        delay,
-        mobilisation_s=prepared.response.mobilisation_s,
-        n_bands=prepared.scenario.solver.grade1_bands,
-    )
-    solved = solve_double_standard(banded, params)
+    n_bands = prepared.scenario.solver.grade1_bands
+    banded = banded_instance(instance, delay, mobilisation_s=prepared.response.mobilisation_s, n_bands=n_bands)
+    stacked = banded_params(params, n_bands)
+    solved = solve_double_standard(banded, stacked)
     sites = list(solved.sites)
     coverage = evaluate_plan(instance, sites)
     values = dict(score_plan(instance, sites, list(solved.site_bases), params, coverage=coverage))
-    values["grade1_bands"] = float(grade1_term(solved.coverage, params))
+    values["grade1_bands"] = float(grade1_term(solved.coverage, stacked))
     return Plan(solved.sites, solved.site_bases, coverage, values, solved.report)
+
+
+def banded_params(params: CoverageParams, n_bands: int) -> CoverageParams:
+    """``params`` for :func:`models.bands.banded_instance`: a per-node busy fraction repeated for every band.
+
+    The banded instance's rows are ``L`` copies of the demand nodes, band by
+    band, then the Grade 2 copy, so node ``i``'s ``q_i`` goes to rows
+    ``l * n + i`` for every ``l`` (the Grade 2 copy has no Grade 1 demand; it
+    gets the same ``q_i``, which then weighs nothing).
+    """
+    if not params.busy_per_node:
+        return params
+    return dataclasses.replace(params, busy_fraction=np.tile(params.busy_fraction, n_bands + 1))
 
 
 def shift_result(shift: str, instance: CoverageInstance, plan: Plan) -> ShiftResult:

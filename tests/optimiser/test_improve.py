@@ -139,3 +139,14 @@ def test_optimise_refuses_bad_simulation_options(tmp_path, capsys):
     assert main(["optimise", str(SIM), "--out", str(out), "--replications", "-1", "--improve", "-2"]) == 2
     err = capsys.readouterr().err
     assert "--replications" in err and "--improve" in err and not out.exists()
+
+
+def test_the_search_keeps_the_better_start(solved):
+    """Given the plan and every car parked, the search starts from the one scoring best on its first seeds."""
+    _, results, simulation = solved
+    plan, parked = plan_deployment(results, simulation.cars), parked_deployment(simulation.cars)
+    settings = SearchSettings(**{**FAST.__dict__, "max_proposals": 0})
+    first = improve_deployment(simulation.job(settings.days), simulation.space, [parked, plan], settings)
+    second = improve_deployment(simulation.job(settings.days), simulation.space, [plan, parked], settings)
+    assert first.deployment == second.deployment == plan
+    assert (first.start, second.start) == (1, 0) and first.proposals == 0

@@ -40,7 +40,7 @@ def test_optimise_writes_the_three_files(small_plan):
     assert sorted(p.name for p in small_plan.iterdir()) == sorted([record.name, "kpis.json", "plan.csv", "plan.gpkg"])
     assert json.loads(record.read_text())["state"] == "complete"
     layers = {name for name, _ in pyogrio.list_layers(small_plan / "plan.gpkg")}
-    assert layers == {"bases", "deployment_locations", "demand", "settings"}
+    assert layers == {"bases", "deployment_locations", "demand", "candidates", "settings"}
 
 
 def test_plan_records_the_settings_evaluate_needs(small_plan):
