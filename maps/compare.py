@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import math
 import numbers
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -35,6 +36,8 @@ from maps.data import ReportDataError, frame_problems
 from maps.elements import HtmlControl, HtmlPopup, HtmlTooltip, PointLayer, RawHtml
 from maps.page import COMPARE_CSS, base_marker, new_page_map, popup_table, shape_svg, svg_icon
 
+#: ``**text**`` in a verdict paragraph (after escaping), shown bold.
+BOLD = re.compile(r"[*][*](.+?)[*][*]")
 #: The difference layers' class under its earlier name (it is the page kit's one point layer).
 StatusPointLayer = PointLayer
 
@@ -117,6 +120,23 @@ class ScenarioLayers:
 
 
 @dataclass(frozen=True, eq=False)
+class AreaTable:
+    """A per-area table of the page: the rows that differ, and those folded away in a ``<details>``.
+
+    Parameters
+    ----------
+    title
+        Heading (plain text), e.g. ``"By local authority: B against A"``.
+    shown, folded
+        Text tables with the same columns (the first names the area); either may be empty.
+    """
+
+    title: str
+    shown: pd.DataFrame
+    folded: pd.DataFrame
+
+
+@dataclass(frozen=True, eq=False)
 class ComparisonPageData:
     """Everything the comparison page shows.
 
@@ -148,6 +168,13 @@ class ComparisonPageData:
         cars (expected Grade 1 incidents a year reached within target), drawn
         as a second layer. When the travel-only difference is empty, this
         layer is the one shown when the page opens.
+    folded_table
+        Rows of ``table`` left out of it because every scenario has the same value, shown in a closed
+        ``<details>`` below it; ``None`` or empty for none.
+    verdict
+        Paragraphs at the top of the page (plain text; ``**bold**`` is kept as bold).
+    area_tables
+        Per-area tables (:class:`AreaTable`) below the side-by-side table.
 
     Raises
     ------
@@ -164,9 +191,14 @@ class ComparisonPageData:
     notes: Sequence[str] = ()
     roads: gpd.GeoDataFrame | None = None
     expected_difference: gpd.GeoDataFrame | None = None
+    verdict: Sequence[str] = ()
+    area_tables: Sequence[AreaTable] = ()
+    folded_table: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenarios", tuple(self.scenarios))
+        object.__setattr__(self, "verdict", tuple(str(paragraph) for paragraph in self.verdict))
+        object.__setattr__(self, "area_tables", tuple(self.area_tables))
         object.__setattr__(self, "notes", tuple(str(note) for note in self.notes))
         problems = _scenario_problems(tuple(self.scenarios))
         for frame_name in ("difference", "boundaries"):
@@ -302,13 +334,61 @@ def page_html(data: ComparisonPageData) -> str:
         '<div class="hc-page"><header class="hc-header">'
         f'<h1>{escape(data.title)}</h1><span class="hubplan-badge">modelled</span>'
         '<nav><a href="#hc-table">Table</a><a href="#hc-chart">Trade-off chart</a><a href="#hc-map">Map</a></nav>'
-        f'</header><ol class="hc-scenarios">{scenarios}</ol><div class="hc-grid">'
+        f'</header><ol class="hc-scenarios">{scenarios}</ol>{verdict_html(data.verdict)}<div class="hc-grid">'
         '<section class="hc-card hc-table-card" id="hc-table"><h2>Side by side</h2>'
         f'<div class="hc-scroll">{comparison_table_html(data.table, [s.name for s in data.scenarios])}</div>'
+        f"{_folded_rows_html(data)}{''.join(area_table_html(table) for table in data.area_tables)}"
         f'</section><div class="hc-side">{_chart_html(data.chart_png)}{_notes_html(data.notes)}</div></div>'
         f'<h2 class="hc-map-title" id="hc-map">Map: deployment locations, and where Grade 1 cover changes '
         f"from {first} to {second} <small>(layers on the right; click a symbol for details)</small></h2></div>"
     )
+
+
+def verdict_html(paragraphs: Sequence[str]) -> str:
+    """The verdict card: escaped paragraphs, ``**text**`` shown bold; empty without a verdict."""
+    if not paragraphs:
+        return ""
+    body = "".join(f"<p>{_bold(escape(text))}</p>" for text in paragraphs)
+    return f'<section class="hc-card hc-verdict" id="hc-verdict"><h2>Verdict</h2>{body}</section>'
+
+
+def _folded_rows_html(data: ComparisonPageData) -> str:
+    folded = data.folded_table
+    if folded is None or folded.empty:
+        return ""
+    table = comparison_table_html(folded, [s.name for s in data.scenarios])
+    return (
+        f'<details class="hc-folded hc-same"><summary>{len(folded)} rows with the same value in every '
+        f'scenario</summary><div class="hc-scroll">{table}</div></details>'
+    )
+
+
+def _bold(html: str) -> str:
+    return BOLD.sub(r"<b>\1</b>", html)
+
+
+def area_table_html(table: AreaTable) -> str:
+    """The rows that differ as a table, the rest in a closed ``<details>`` (opened when printed)."""
+    html = f"<h3>{escape(table.title)}</h3>"
+    if table.shown.empty:
+        html += '<p class="hc-empty">No area differs.</p>'
+    else:
+        html += f'<div class="hc-scroll">{_plain_table_html(table.shown)}</div>'
+    if not table.folded.empty:
+        html += (
+            f'<details class="hc-folded"><summary>{len(table.folded)} areas that do not differ</summary>'
+            f'<div class="hc-scroll">{_plain_table_html(table.folded)}</div></details>'
+        )
+    return html
+
+
+def _plain_table_html(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{escape(str(column))}</th>" for column in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{escape(_cell(value))}</td>" for value in record) + "</tr>"
+        for record in frame.itertuples(index=False)
+    )
+    return f'<table class="hc-area-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def _chart_html(chart_png: bytes | None) -> str:

@@ -161,6 +161,18 @@ LOCATION_COLUMNS = (
     ("base", "base"),
     ("postcode", "nearest_postcode"),
     ("Grade 1 a year answered first", "grade1_first_response_per_year"),
+    ("outside force area", "outside_force_area_m"),
+)
+#: A location answering first fewer Grade 1 incidents a year than this is marked in the table (and reported in
+#: ``kpis.json``'s ``site_checks`` and on the terminal, see :mod:`optimiser.site_checks`).
+LITTLE_GRADE1_PER_YEAR = 1.0
+#: How to read the flags, shown when some location has one.
+OUTSIDE_NOTE = (
+    "Outside force area: how far the location lies outside the force area (candidate sites may lie up to the "
+    "scenario's [candidates] area_buffer_m outside it); check such a site is one the force can use."
+)
+LITTLE_NOTE = (
+    f"'almost none': the location answers first fewer than {LITTLE_GRADE1_PER_YEAR:g} Grade 1 incident a year."
 )
 #: How to read the table's columns.
 TABLE_NOTE = (
@@ -185,6 +197,11 @@ def locations_table_html(data: ReportData, shift: str | None = None) -> str:
     rows = data.locations if shift is None else data.locations[data.locations["shift"] == shift]
     rows = rows.sort_values(["base", "grade1_first_response_per_year"], ascending=[True, False])
     columns = [(heading, column) for heading, column in LOCATION_COLUMNS if column in rows.columns]
+    outside = "outside_force_area_m" in rows.columns and bool((rows["outside_force_area_m"] > 0).any())
+    if not outside:
+        columns = [(heading, column) for heading, column in columns if column != "outside_force_area_m"]
+    little = bool((rows["grade1_first_response_per_year"] < LITTLE_GRADE1_PER_YEAR).any())
+    notes = [*((OUTSIDE_NOTE,) if outside else ()), *((LITTLE_NOTE,) if little else ())]
     if shift is None:
         columns.insert(1, ("shift", "shift"))
     head = "".join(f"<th>{escape(heading)}</th>" for heading, _ in columns)
@@ -195,12 +212,19 @@ def locations_table_html(data: ReportData, shift: str | None = None) -> str:
     return (
         f'<table class="hubplan-locations"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
         f'<p class="hubplan-note">{escape(ROAD_NOTE if "road" in rows.columns else NO_ROAD_NOTE)} '
-        f"{escape(TABLE_NOTE)}</p>"
+        f"{escape(' '.join([TABLE_NOTE, *notes]))}</p>"
     )
 
 
 def _cell(value: object, column: str) -> str:
-    return _number(value) if column == "grade1_first_response_per_year" else escape(str(value))
+    if column == "outside_force_area_m":
+        metres = float(value) if isinstance(value, int | float) else math.nan
+        return f"<b>{metres:,.0f} m outside</b>" if metres > 0 else ""
+    if column == "grade1_first_response_per_year":
+        text = _number(value)
+        little = isinstance(value, int | float) and value < LITTLE_GRADE1_PER_YEAR
+        return f"{text} <b>(almost none)</b>" if little else text
+    return escape(str(value))
 
 
 def _number(value: object) -> str:

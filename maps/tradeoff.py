@@ -91,6 +91,15 @@ class TradeoffCurve:
     min_locations_for_target
         Fewest locations per shift that reach the target in every shift, or ``None``
         (no target asked, or not reachable).
+    configured_expected_share
+        Share with busy cars of the scenario as configured (the table's figure), drawn as a hollow star;
+        ``None`` for none.
+    heuristic
+        Whether the sweep's points are heuristic lower bounds (drawn as hollow markers) rather than optima.
+    opened
+        Locations per shift each sweep point's plan actually opens (a heuristic may stop short of the count),
+        or ``None``. A bar of the lower panel ending at a point that opened fewer than asked is hatched: the
+        search stopped there, so the bar does not show what a further location could buy.
 
     Raises
     ------
@@ -105,6 +114,9 @@ class TradeoffCurve:
     configured_share: float
     grade1_expected_share: np.ndarray | None = None
     min_locations_for_target: int | None = None
+    configured_expected_share: float | None = None
+    heuristic: bool = False
+    opened: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         locations = np.asarray(self.locations)
@@ -115,6 +127,10 @@ class TradeoffCurve:
             expected = np.asarray(self.grade1_expected_share, dtype=float)
             problems += _share_problems("grade1_expected_share", expected, size)
         problems += _scalar_problems(self)
+        if self.opened is not None and np.asarray(self.opened).shape != (size,):
+            problems.append(
+                f"opened: has shape {np.asarray(self.opened).shape}, but locations has {max(size, 0)} values"
+            )
         if problems:
             raise ReportDataError([f"trade-off curve {self.scenario!r}: {problem}" for problem in problems])
         object.__setattr__(self, "locations", locations.astype(np.int64))
@@ -132,6 +148,17 @@ class TradeoffCurve:
         if shares is None:
             raise ValueError("marginal_share(busy=True) needs grade1_expected_share")
         return (self.locations[:-1] + self.locations[1:]) / 2.0, np.diff(shares) / steps
+
+    def stopped_short(self) -> np.ndarray:
+        """Per sweep point: whether its plan opened fewer locations than asked (see ``opened``)."""
+        return _stopped_short(self)
+
+
+def _stopped_short(curve: TradeoffCurve) -> np.ndarray:
+    """Per sweep point: whether its plan opened fewer locations than the count (by more than half a location)."""
+    if curve.opened is None:
+        return np.zeros(curve.locations.size, dtype=bool)
+    return np.asarray(curve.opened, dtype=float) < curve.locations - 0.5
 
 
 def _location_problems(locations: np.ndarray) -> list[str]:
@@ -167,6 +194,9 @@ def _scalar_problems(curve: TradeoffCurve) -> list[str]:
     share = _as_float(curve.configured_share)
     if not 0.0 <= share <= 1.0:
         problems.append(f"configured_share: expected a share in [0, 1], got {curve.configured_share!r}")
+    expected = curve.configured_expected_share
+    if expected is not None and not 0.0 <= _as_float(expected) <= 1.0:
+        problems.append(f"configured_expected_share: expected None or a share in [0, 1], got {expected!r}")
     minimum = curve.min_locations_for_target
     if minimum is not None and (isinstance(minimum, bool) or not isinstance(minimum, int | np.integer) or minimum < 0):
         problems.append(f"min_locations_for_target: expected None or a non-negative integer, got {minimum!r}")
@@ -258,12 +288,14 @@ def _marker(k: int) -> str:
 
 def _draw_curve(ax: Axes, curve: TradeoffCurve, k: int) -> None:
     colour = style.scenario_colour(k)
+    face = "white" if curve.heuristic else colour  # hollow markers: heuristic lower bounds, not optima
     ax.plot(
         curve.locations,
         curve.grade1_share,
         color=colour,
         marker=_marker(k),
-        markersize=5,
+        markersize=5.5 if curve.heuristic else 5,
+        markerfacecolor=face,
         linewidth=2.2,
         gid=f"travel-{k}",
         zorder=3,
@@ -274,9 +306,25 @@ def _draw_curve(ax: Axes, curve: TradeoffCurve, k: int) -> None:
             curve.grade1_expected_share,
             color=colour,
             linestyle=(0, (5, 3)),
+            marker=_marker(k) if curve.heuristic else None,
+            markersize=5.5,
+            markerfacecolor=face,
             linewidth=1.6,
             gid=f"expected-{k}",
             zorder=3,
+        )
+    if curve.configured_expected_share is not None:
+        ax.plot(
+            [float(curve.configured_locations)],
+            [float(curve.configured_expected_share)],
+            linestyle="none",
+            marker="*",
+            markersize=15,
+            markerfacecolor="white",
+            markeredgecolor=colour,
+            markeredgewidth=1.6,
+            gid=f"configured-expected-{k}",
+            zorder=5,
         )
     ax.plot(
         [float(curve.configured_locations)],
@@ -307,6 +355,8 @@ def _set_share_limits(ax: Axes, curves: list[TradeoffCurve], target_share: float
 
 def _shares(curve: TradeoffCurve) -> list[float]:
     shares = [*curve.grade1_share.tolist(), float(curve.configured_share)]
+    if curve.configured_expected_share is not None:
+        shares.append(float(curve.configured_expected_share))
     if curve.grade1_expected_share is not None:
         shares += curve.grade1_expected_share.tolist()
     return shares
@@ -394,8 +444,24 @@ def _draw_marginal(ax: Axes, curves: list[TradeoffCurve]) -> None:
             gid=f"marginal-{k}",
             zorder=3,
         )
+        for patch, stopped in zip(bars.patches, curve.stopped_short()[1:], strict=True):
+            if stopped:
+                patch.set_hatch("///")
+                patch.set_alpha(0.35)
+                patch.set_gid(f"marginal-stopped-{k}")
         if label:
             ax.bar_label(bars, fmt="%.1f", fontsize=8.5, padding=1.5, color="#333333")
+    if any(curve.stopped_short().any() for curve in curves):
+        ax.text(
+            0.99,
+            0.97,
+            "hatched: the heuristic opened fewer locations than the count (it stopped), not a measured zero",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8.5,
+            color="#555555",
+        )
     ax.margins(y=0.18)
 
 
@@ -434,19 +500,37 @@ def _decorate(
 
 
 def _legend_handles(curves: list[TradeoffCurve], target_share: float | None) -> list[Line2D]:
-    handles = []
-    for k, curve in enumerate(curves):
-        text = f"{curve.scenario}: as configured {curve.configured_locations:g} → {curve.configured_share:.1%}"
-        if curve.min_locations_for_target is not None:
-            text += f"; target with {curve.min_locations_for_target}"
-        handles.append(Line2D([], [], color=style.scenario_colour(k), marker=_marker(k), linewidth=2.2, label=text))
+    handles = [_scenario_handle(curve, k) for k, curve in enumerate(curves)]
     grey = "#555555"
-    handles.append(Line2D([], [], color=grey, linewidth=2.2, label="travel only (a free car at every site)"))
-    if any(curve.grade1_expected_share is not None for curve in curves):
-        handles.append(Line2D([], [], color=grey, linewidth=1.6, linestyle=(0, (5, 3)), label="with busy cars"))
-    handles.append(Line2D([], [], color=grey, marker="*", markersize=12, linestyle="none", label="as configured"))
+    hollow = {"markerfacecolor": "white", "linestyle": "none"}
+    optional = [
+        (True, {"linewidth": 2.2, "label": "travel only (a free car at every site)"}),
+        (
+            any(curve.grade1_expected_share is not None for curve in curves),
+            {"linewidth": 1.6, "linestyle": (0, (5, 3)), "label": "with busy cars"},
+        ),
+        (True, {"marker": "*", "markersize": 12, "linestyle": "none", "label": "as configured"}),
+        (
+            any(curve.configured_expected_share is not None for curve in curves),
+            {"marker": "*", "markersize": 12, **hollow, "label": "as configured, with busy cars"},
+        ),
+        (
+            any(curve.heuristic for curve in curves),
+            {"marker": "o", **hollow, "label": "heuristic point (a lower bound)"},
+        ),
+    ]
+    handles += [Line2D([], [], color=grey, **style_) for wanted, style_ in optional if wanted]
     if target_share is not None:
         handles.append(Line2D([], [], color=TARGET_COLOUR, linestyle="-.", label=f"target {target_share:.0%}"))
     if any(curve.min_locations_for_target is not None for curve in curves):
         handles.append(Line2D([], [], color=grey, linestyle=":", linewidth=2.0, label="fewest locations for target"))
     return handles
+
+
+def _scenario_handle(curve: TradeoffCurve, k: int) -> Line2D:
+    text = f"{curve.scenario}: as configured {curve.configured_locations:g} → {curve.configured_share:.1%}"
+    if curve.configured_expected_share is not None:
+        text += f" ({curve.configured_expected_share:.1%} with busy cars)"
+    if curve.min_locations_for_target is not None:
+        text += f"; target with {curve.min_locations_for_target}"
+    return Line2D([], [], color=style.scenario_colour(k), marker=_marker(k), linewidth=2.2, label=text)

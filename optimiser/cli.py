@@ -43,6 +43,7 @@ from optimiser.console import (
     print_kpis,
     print_simulation,
     print_simulations,
+    print_site_checks,
     print_validation,
 )
 from optimiser.evaluate import BAD_ROW_POLICIES, EvaluateRequest, evaluate
@@ -313,10 +314,13 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
         "number of deployment locations), comparison.html (table, chart, and a map with a layer per scenario and "
         "the demand whose Grade 1 cover differs between the first two) and each scenario's plan in a subfolder. "
         "--set, --add-base and --drop-base build a variant of one scenario (the first unless --variant-of), added "
-        "as the last column; they are applied in that order.",
+        "as the last column; they are applied in that order. An added base's cars are extra (--add-cars) or moved from "
+        "named bases (--cars-from): one of the two must be given. comparison.md and the page open with a verdict.",
         epilog="examples: hubplan compare scenarios/hubs-2018.toml scenarios/lpt-2022.toml --out out/compare/\n"
-        "  hubplan compare scenarios/hubs-2018.toml --add-base 'Stafford=ST16 2DQ' "
-        "--set bases.Burton.night.units=8 --out out/stafford/ --target-grade1 0.95",
+        "  hubplan compare scenarios/hubs-2018.toml --add-base 'Stafford=ST16 2DQ' --cars-from Hanley,Cannock "
+        "--out out/stafford/ --target-grade1 0.95\n"
+        "  hubplan compare scenarios/hubs-2018.toml --add-base 'Stafford=ST16 2DQ' --add-cars "
+        "--set bases.Burton.night.units=8 --out out/stafford-extra/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.add_argument("scenarios", nargs="+", help="scenario TOML files, one column each")
@@ -342,7 +346,21 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME=LOCATION",
         help="variant base at a postcode or easting,northing, e.g. 'Stafford=ST16 2DQ'; staffed like the "
-        "smallest existing base unless --set says otherwise (repeatable)",
+        "smallest existing base unless --set says otherwise; needs --add-cars or --cars-from (repeatable)",
+    )
+    cars = command.add_mutually_exclusive_group()
+    cars.add_argument(
+        "--add-cars",
+        action="store_true",
+        help="the added base's cars are extra: the total on duty grows",
+    )
+    cars.add_argument(
+        "--cars-from",
+        type=_names,
+        default=(),
+        metavar="BASE[,BASE...]",
+        help="the added base's cars are moved from these bases, shift by shift (each car from the named base with "
+        "the most left), so the total on duty is unchanged, e.g. --cars-from Hanley,Cannock",
     )
     command.add_argument("--drop-base", action="append", default=[], metavar="NAME", help="variant without this base")
     command.add_argument(
@@ -368,6 +386,13 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=_run_compare)
 
 
+def _names(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("give one or more base names separated by commas, e.g. Hanley,Cannock")
+    return names
+
+
 STANDARD_HELP = (
     "response standard to measure against: a shipped name (force-2018: 15 and 60 min everywhere; national: "
     "Grade 1 15 min urban, 20 min rural) or a standard TOML file; default: the scenario's (or plan's) own"
@@ -391,7 +416,13 @@ def _share(text: str) -> float:
 def _run_compare(args: argparse.Namespace) -> int:
     request = CompareRequest(
         scenario_paths=tuple(args.scenarios),
-        overrides=Overrides(add_bases=tuple(args.add_base), sets=tuple(args.sets), drop_bases=tuple(args.drop_base)),
+        overrides=Overrides(
+            add_bases=tuple(args.add_base),
+            sets=tuple(args.sets),
+            drop_bases=tuple(args.drop_base),
+            add_cars=args.add_cars,
+            cars_from=args.cars_from,
+        ),
         variant_of=args.variant_of - 1,
         variant_name=args.variant_name,
         target_grade1=args.target_grade1,
@@ -403,7 +434,8 @@ def _run_compare(args: argparse.Namespace) -> int:
         standard=args.standard,
     )
     result = compare(request, args.out)
-    print_comparison(result, Console())
+    console = Console()
+    print_comparison(result, console)  # its notes include the plans' site checks
     return 0
 
 
@@ -709,6 +741,7 @@ def _run_optimise(args: argparse.Namespace) -> int:
         simulated = result.kpis.simulated
         print_simulation(simulated, published_figures(simulated["parameters"]["calibration"]), console)
     print_kpis(result.kpis, console)
+    print_site_checks(Path(args.out), console)
     if args.report:
         log.info("map report: %s", write_report(args.out, f"{args.out}/report.html"))
     log.info("done in %.1f s", result.seconds)

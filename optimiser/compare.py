@@ -18,6 +18,7 @@ only when all of it was written.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -29,10 +30,12 @@ import pandas as pd
 from geodata import embedded
 from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
-from maps.compare import ComparisonPageData, ScenarioLayers, build_comparison_page
+from maps.compare import AreaTable, ComparisonPageData, ScenarioLayers, build_comparison_page
 from maps.tradeoff import TradeoffCurve, tradeoff_chart_png
 from optimiser.compare_table import ScenarioColumn, comparison_table, formatted_table, markdown_table
+from optimiser.compare_verdict import Configuration, area_table, spare_car_notes, split_area_table, verdict
 from optimiser.difference import cover_difference, difference_totals
+from optimiser.markdown import markdown_frame
 from optimiser.optimise import SolvedScenario, solve_with_progress
 from optimiser.overrides import Overrides, load_variant
 from optimiser.pages import save_page
@@ -40,14 +43,15 @@ from optimiser.plan_output import bases_layer, demand_layer, deployment_location
 from optimiser.prepare import scenario_bases
 from optimiser.scenario import Scenario, load_scenario, with_standard
 from optimiser.simulate import SimulateRequest, simulate_plan
-from optimiser.tradeoff import Tradeoff, scenario_tradeoff
+from optimiser.site_checks import site_check_lines, site_checks
+from optimiser.tradeoff import Tradeoff, scenario_tradeoff, tradeoff_table
 
 log = logging.getLogger(__name__)
 
 #: The busy-cars difference layer draws only nodes whose change (gained + lost) is at least this many expected
 #: Grade 1 incidents a year: about half the nodes change by less, together a few per cent of the change.
 EXPECTED_DRAWN_MIN_PER_YEAR = 0.01
-COMPARISON_FILES = ("comparison.csv", "comparison.md", "comparison.html", "tradeoff.png")
+COMPARISON_FILES = ("comparison.csv", "comparison.md", "comparison.html", "tradeoff.png", "tradeoff.csv")
 NOTES = (
     "Modelled, not measured: response time = assumed mobilisation delay + road travel on the modelled network "
     "with the assumed blue-light speed factor. 'Travel only' assumes a car is free at the nearest deployment "
@@ -100,12 +104,18 @@ class CompareRequest:
 
 @dataclass(frozen=True)
 class CompareResult:
-    """Files written, the numeric comparison table, and the totals of the two difference layers."""
+    """Files written, the numeric comparison table, the totals of the two difference layers, and the verdict.
+
+    ``verdict`` holds one paragraph per configuration after the first (against the first), then one per
+    change of spare cars that a measure cannot see, as in ``comparison.md``; ``flags`` the plans' site checks.
+    """
 
     files: list[Path]
     table: pd.DataFrame
     difference: dict[str, float]
     expected_difference: dict[str, float]
+    verdict: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,25 +199,64 @@ def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> Com
         totals = difference_totals(difference)
         expected_totals = difference_totals(expected_difference)
         chart = _chart(compared, request.target_grade1)
-        notes = _notes(compared, {"travel only": totals, "with busy cars": expected_totals}, request)
+        configurations = _configurations(compared, [staging / folder for folder in folders], request)
+        first_config = configurations[0]
+        verdicts = [verdict(first_config, other) for other in configurations[1:]]
+        areas = [_area_table(first_config, other) for other in configurations[1:]]
+        spare = [note for other in configurations[1:] for note in spare_car_notes(first_config, other)]
+        sites = [note for item in compared for note in _site_notes(item)]
+        verdicts += spare  # a change one measure cannot see belongs beside the verdict, not among the caveats
+        notes = [*sites, *_notes(compared, {"travel only": totals, "with busy cars": expected_totals}, request)]
         table.to_csv(staging / "comparison.csv", index=False)
-        (staging / "comparison.md").write_text(_markdown(compared, text, notes))
+        shown, same = _fold_same_rows(text)
+        (staging / "comparison.md").write_text(_markdown(compared, shown, same, notes, verdicts, areas))
         if chart is not None:
             (staging / "tradeoff.png").write_bytes(chart)
+            sweeps = [tradeoff_table(item.label, item.tradeoff) for item in compared if item.tradeoff is not None]
+            pd.concat(sweeps, ignore_index=True).to_csv(staging / "tradeoff.csv", index=False)
         page = ComparisonPageData(
             title=f"hubplan: {' vs '.join(item.label for item in compared)}",
             scenarios=[_layers(item) for item in compared],
             difference=difference,
             expected_difference=_drawn(expected_difference),
             boundaries=embedded.load_boundaries(),
-            table=text,
+            table=shown,
+            folded_table=same,
             chart_png=chart,
             notes=[*notes, *(n for item in compared for n in item.notes)],
+            verdict=verdicts,
+            area_tables=areas,
         )
         save_page(build_comparison_page(page), staging / "comparison.html")
         names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders
         written = move_into_place(staging, out, names, kind="comparison", owns=COMPARISON_FILES)
-    return CompareResult(written, table, totals, expected_totals)
+    return CompareResult(written, table, totals, expected_totals, tuple(verdicts), tuple(sites))
+
+
+def _configurations(compared: list[_Compared], plan_dirs: list[Path], request: CompareRequest) -> list[Configuration]:
+    """What the verdict needs of each configuration: scenario, demand layer and simulated incidents (if any)."""
+    configurations = []
+    for item, plan_dir in zip(compared, plan_dirs, strict=True):
+        incidents = None
+        if request.replications > 0:
+            columns = ["seed", "grade", "shift", "local_authority", "within_target", "attended", "response_s"]
+            incidents = pd.read_parquet(plan_dir / "simulation" / "incidents.parquet", columns=columns)
+        demand = demand_layer(item.solved.prepared, item.solved.results)
+        configurations.append(Configuration(item.label, item.solved.prepared.scenario, demand, incidents, request.days))
+    return configurations
+
+
+def _site_notes(item: _Compared) -> list[str]:
+    """The deployment locations of ``item`` outside the force area or answering almost nothing, as notes."""
+    prepared = item.solved.prepared
+    locations = deployment_locations(prepared, item.solved.results)
+    checks = site_checks(locations, area_buffer_m=prepared.scenario.candidates.area_buffer_m)
+    return [f"{item.label}: {line}." for line in site_check_lines(checks, total=len(locations))]
+
+
+def _area_table(first: Configuration, other: Configuration) -> AreaTable:
+    shown, folded = split_area_table(area_table(first, other))
+    return AreaTable(f"Grade 1 by local authority: {other.label} against {first.label}", shown, folded)
 
 
 def _simulated(plan_dir: Path, request: CompareRequest) -> pd.DataFrame | None:
@@ -257,6 +306,9 @@ def _chart(compared: list[_Compared], target: float | None) -> bytes | None:
             configured_locations=item.tradeoff.configured_locations,
             configured_share=item.tradeoff.configured_share,
             min_locations_for_target=item.tradeoff.min_locations_total,
+            configured_expected_share=_share_or_none(item.tradeoff.configured_expected_share),
+            heuristic=item.tradeoff.heuristic,
+            opened=item.tradeoff.opened,
         )
         for item in compared
         if item.tradeoff is not None and len(item.tradeoff.locations)
@@ -264,6 +316,10 @@ def _chart(compared: list[_Compared], target: float | None) -> bytes | None:
     if not curves:
         return None
     return tradeoff_chart_png(curves, target_share=target)
+
+
+def _share_or_none(share: float) -> float | None:
+    return None if math.isnan(share) else share
 
 
 def _drawn(expected_difference: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -317,16 +373,51 @@ def _notes(compared: list[_Compared], totals: dict[str, dict[str, float]], reque
         notes.append(
             "Trade-off chart: Grade 1 cover (all shifts pooled) for each total of deployment locations per shift, "
             "the plan choosing how many each base gets (at most one per car on duty) to maximise the "
-            "scenario's objective; solid: travel only, dashed: with busy cars; the star is the scenario as "
-            f"configured. Sweep method: {methods}."
+            "scenario's objective; solid: travel only, dashed: with busy cars; the filled star is the scenario as "
+            "configured (travel only), the hollow star the same plan with busy cars, both the table's figures; "
+            "hollow points are heuristic lower bounds (a greedy search, which stops adding locations once none "
+            "raises its objective: tradeoff.csv gives the locations each point actually opens), filled points "
+            f"exact optima. The values are in tradeoff.csv. Sweep method: {methods}."
         )
     return notes
 
 
-def _markdown(compared: list[_Compared], text: pd.DataFrame, notes: list[str]) -> str:
-    lines = [f"# Comparison: {' vs '.join(item.label for item in compared)}", ""]
+#: Sections of the formatted table always shown, even where every scenario has the same value (the cost).
+ALWAYS_SHOWN = ("scenario", "resources")
+
+
+def _fold_same_rows(text: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The formatted table split into the rows that differ between scenarios and the rest (folded away).
+
+    The local-authority rows are left out (the per-area table has them; ``comparison.csv`` keeps them).
+    """
+    text = text[~text["section"].str.endswith("by local authority")]
+    labels = [c for c in text.columns if c not in ("section", "metric") and not str(c).startswith("change ")]
+    same = text[labels].nunique(axis=1, dropna=False).eq(1) & ~text["section"].isin(ALWAYS_SHOWN)
+    return text[~same].reset_index(drop=True), text[same].reset_index(drop=True)
+
+
+def _markdown(
+    compared: list[_Compared],
+    text: pd.DataFrame,
+    same: pd.DataFrame,
+    notes: list[str],
+    verdicts: list[str],
+    areas: list[AreaTable],
+) -> str:
+    lines = [f"# Comparison: {' vs '.join(item.label for item in compared)}", "", "## Verdict", ""]
+    for paragraph in verdicts:
+        lines += [paragraph, ""]
     lines += [f"- **{item.label}**: {item.definition}" for item in compared]
     lines += [f"- {note}" for item in compared for note in item.notes]
-    lines += ["", markdown_table(text), "## Notes", ""]
+    lines += ["", "## Side by side", "", markdown_table(text)]
+    if not same.empty:
+        lines += [f"### Rows with the same value in every scenario ({len(same)})", "", markdown_table(same)]
+    for table in areas:
+        lines += [f"## {table.title}", ""]
+        lines += [markdown_frame(table.shown) if not table.shown.empty else "No area differs.", ""]
+        if not table.folded.empty:
+            lines += [f"### Areas that do not differ ({len(table.folded)})", "", markdown_frame(table.folded), ""]
+    lines += ["## Notes", ""]
     lines += [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"

@@ -7,10 +7,12 @@ no demand (NaN, see :mod:`models.kpis`) is printed as "–".
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from geodata.synthetic import SOURCE_LABEL as SYNTHETIC_LABEL
@@ -23,6 +25,7 @@ from optimiser.evaluate import EvaluateResult
 from optimiser.jobs import BaseSummary
 from optimiser.published import PublishedFigures
 from optimiser.simulation_report import headline_rows, share_text
+from optimiser.site_checks import site_check_lines
 
 GROUP_TITLES = {
     "calibration": "calibration",
@@ -168,6 +171,20 @@ def _pct(share: float) -> str:
     return "–" if is_no_demand(share) else f"{share:.1%}"
 
 
+def print_site_checks(plan_dir: Path, console: Console) -> None:
+    """Print the deployment locations ``kpis.json`` flags (outside the force area, answering almost nothing)."""
+    kpis_file = Path(plan_dir) / "kpis.json"
+    if not kpis_file.is_file():
+        return
+    checks = json.loads(kpis_file.read_text()).get("site_checks")
+    plan_csv = Path(plan_dir) / "plan.csv"
+    if not checks or not plan_csv.is_file():
+        return
+    total = len(pd.read_csv(plan_csv, usecols=["location_id"]))
+    for line in site_check_lines(checks, total=total):
+        console.print(f"[bold]check[/bold] {Path(plan_dir).name}: {escape(line)}")
+
+
 def print_standards(kpis: PlanKpis, console: Console) -> None:
     """Grade 1 under the plan's standard and the other shipped one, overall and by area class."""
     if kpis.standard is None:
@@ -204,6 +221,10 @@ def print_comparison(result: CompareResult, console: Console) -> None:
     for _, row in text[keep].iterrows():
         table.add_row(*[str(value) for value in row])
     console.print(table)
+    for paragraph in result.verdict:
+        console.print(f"[bold]verdict[/bold] {escape(paragraph).replace('**', '')}")
+    for flag in result.flags:
+        console.print(f"[bold]note[/bold] {escape(flag)}")
     console.print(f"wrote {', '.join(str(path) for path in result.files)}")
 
 

@@ -4,9 +4,14 @@ Three kinds of override, applied to the parsed TOML of a scenario before it
 is checked (so a bad value gets the same message as in a file):
 
 * ``--add-base "Stafford=ST16 2DQ"`` (or ``"Stafford=392450,323195"``,
-  easting,northing): a new base. Unless ``--set`` says otherwise it is staffed,
-  shift by shift, like the smallest existing base (fewest units, then
-  locations): extra cars, not cars moved from elsewhere. The outputs say so.
+  easting,northing): a new base, staffed shift by shift like the smallest
+  existing base (fewest units, then locations). Where its cars come from must
+  be said, so that "a new base" is never confused with "more cars":
+  ``--add-cars`` (extra cars, the total on duty grows) or ``--cars-from
+  Hanley,Cannock`` (the cars are moved: each one taken from whichever named
+  base has the most cars left in that shift, so the total on duty is
+  unchanged). ``--set`` can then change the new base's staffing. The outputs
+  say which.
 * ``--set KEY=VALUE``: ``bases.NAME.SHIFT.units``, ``bases.NAME.SHIFT.locations``,
   ``bases.NAME.max_travel_min`` (or another base key), or ``SECTION.KEY`` for
   the ``[network]``, ``[demand]``, ``[candidates]``, ``[response]`` and
@@ -44,6 +49,8 @@ class Overrides:
     add_bases: tuple[str, ...] = ()
     sets: tuple[str, ...] = ()
     drop_bases: tuple[str, ...] = ()
+    add_cars: bool = False
+    cars_from: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -53,6 +60,10 @@ class Overrides:
     def describe(self) -> str:
         """The overrides as command-line options, in the order they are applied."""
         parts = [f"--add-base {value!r}" for value in self.add_bases]
+        if self.add_cars:
+            parts.append("--add-cars")
+        if self.cars_from:
+            parts.append(f"--cars-from {','.join(self.cars_from)!r}")
         parts += [f"--set {value}" for value in self.sets]
         parts += [f"--drop-base {value!r}" for value in self.drop_bases]
         return " ".join(parts)
@@ -74,8 +85,11 @@ def apply_overrides(raw: dict[str, Any], overrides: Overrides) -> tuple[dict[str
     """
     result = copy.deepcopy(raw)
     result.setdefault("bases", [])
-    problems: list[str] = []
-    notes = [note for text in overrides.add_bases for note in _add_base(result, text, problems)]
+    problems: list[str] = _cars_choice_problems(raw, overrides)
+    notes = []
+    if not problems:
+        for text in overrides.add_bases:
+            notes += _add_base(result, text, overrides.cars_from, problems)
     staffing_set: set[tuple[str, str, str]] = set()
     for text in overrides.sets:
         staffing_set |= _set(result, text, problems)
@@ -108,7 +122,26 @@ def _find_base(raw: dict[str, Any], name: str, option: str, problems: list[str])
     return None
 
 
-def _add_base(raw: dict[str, Any], text: str, problems: list[str]) -> list[str]:
+def _cars_choice_problems(raw: dict[str, Any], overrides: Overrides) -> list[str]:
+    """An added base needs ``--add-cars`` or ``--cars-from`` (not both); ``--cars-from`` needs existing bases."""
+    if not overrides.add_bases:
+        if overrides.add_cars or overrides.cars_from:
+            return ["--add-cars and --cars-from say where an added base's cars come from; give --add-base too"]
+        return []
+    if overrides.add_cars == bool(overrides.cars_from):
+        return [
+            "--add-base: say where the new base's cars come from: --add-cars (extra cars on duty) or "
+            "--cars-from BASE[,BASE...] (cars moved from those bases, the total unchanged), not both"
+        ]
+    names = _base_names(raw)
+    return [
+        f"--cars-from: no base named {name!r}; bases: {', '.join(names) or 'none'}"
+        for name in overrides.cars_from
+        if name not in names
+    ]
+
+
+def _add_base(raw: dict[str, Any], text: str, cars_from: tuple[str, ...], problems: list[str]) -> list[str]:
     option = f"--add-base {text!r}"
     name, separator, location = (part.strip() for part in text.partition("="))
     if not (name and separator and location):
@@ -118,9 +151,48 @@ def _add_base(raw: dict[str, Any], text: str, problems: list[str]) -> list[str]:
         problems.append(f"{option}: there is already a base named {name!r}; use --set bases.{name}.... to change it")
         return []
     shifts = _smallest_staffing(raw)
+    moved = _take_cars(raw, cars_from, shifts, name, problems) if cars_from else []
     raw["bases"].append({"name": name, **_location(location), "shifts": shifts})
     staffing = ", ".join(f"{shift} {s['units']} cars / {s['locations']} locations" for shift, s in shifts.items())
-    return [f"added base {name} at {location}, staffed like the smallest existing base unless set: {staffing}"]
+    if not cars_from:
+        return [
+            f"added base {name} at {location} with extra cars (--add-cars), staffed like the smallest existing "
+            f"base unless set: {staffing}; the total on duty grows by these"
+        ]
+    return [
+        f"added base {name} at {location}, staffed like the smallest existing base unless set ({staffing}), with "
+        f"cars moved from {', '.join(cars_from)} (--cars-from): {'; '.join(moved)}; the total on duty is unchanged"
+    ]
+
+
+def _take_cars(
+    raw: dict[str, Any], donors: tuple[str, ...], shifts: dict[str, dict[str, int]], name: str, problems: list[str]
+) -> list[str]:
+    """Take each shift's cars of the new base from ``donors``, one at a time from the donor with most left.
+
+    A donor whose cars fall below its deployment locations loses locations too
+    (each location holds a car). Returns one note per shift.
+    """
+    bases = {b["name"]: b for b in raw["bases"] if isinstance(b, dict) and b.get("name") in donors}
+    notes = []
+    for shift, staffing in shifts.items():
+        staff = {d: bases[d].get("shifts", {}).get(shift) for d in donors}
+        staff = {d: s for d, s in staff.items() if isinstance(s, dict) and isinstance(s.get("units"), int)}
+        available = sum(s["units"] for s in staff.values())
+        if available < staffing["units"]:
+            problems.append(
+                f"--cars-from {','.join(donors)}: {name} needs {staffing['units']} cars in the {shift} shift but "
+                f"those bases have {available}; name more bases, or --set bases.{name}.{shift}.units=N after it"
+            )
+            continue
+        taken = dict.fromkeys(staff, 0)
+        for _ in range(staffing["units"]):
+            donor = max(staff, key=lambda d: staff[d]["units"])  # first named wins a tie
+            staff[donor]["units"] -= 1
+            staff[donor]["locations"] = min(staff[donor].get("locations", 0), staff[donor]["units"])
+            taken[donor] += 1
+        notes.append(f"{shift} " + ", ".join(f"{n} from {d}" for d, n in taken.items() if n))
+    return notes
 
 
 def _location(text: str) -> dict[str, Any]:

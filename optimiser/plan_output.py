@@ -25,6 +25,7 @@ from models.response import expected_cover
 from optimiser.plan_input import CANDIDATES_LAYER, KPIS_FILE, PLAN_FILE, PLAN_RUN, SETTINGS_LAYER
 from optimiser.plan_settings import NetworkIdentity, PlanSettings, declared_base_areas
 from optimiser.prepare import PreparedScenario
+from optimiser.site_checks import outside_force_area_m, site_checks
 from optimiser.solve import ShiftResult
 
 PLAN_FILES = (PLAN_FILE, "plan.csv", KPIS_FILE)
@@ -41,12 +42,18 @@ def write_plan(
         locations = deployment_locations(prepared, results)
         _write_geopackage(staging / PLAN_FILE, prepared, results, locations)
         locations.drop(columns="geometry").to_csv(staging / "plan.csv", index=False, float_format="%.6f")
-        (staging / KPIS_FILE).write_text(json.dumps(kpis.to_json(), indent=2) + "\n")
+        document = kpis.to_json()
+        document["site_checks"] = site_checks(locations, area_buffer_m=prepared.scenario.candidates.area_buffer_m)
+        (staging / KPIS_FILE).write_text(json.dumps(document, indent=2) + "\n")
         return move_into_place(staging, out_dir, PLAN_FILES, kind=PLAN_RUN, owns=PLAN_DERIVED)
 
 
 def deployment_locations(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.GeoDataFrame:
-    """One row per chosen location and shift: id, base, shift, name, nearest postcode, demand it serves."""
+    """One row per chosen location and shift: id, base, shift, name, nearest postcode, demand it serves.
+
+    ``outside_force_area_m`` is how far the location lies outside the force area (0 inside; see
+    :mod:`optimiser.site_checks`).
+    """
     rows = []
     base_names = [b.name for b in prepared.scenario.bases]
     for result in results:
@@ -69,6 +76,7 @@ def deployment_locations(prepared: PreparedScenario, results: list[ShiftResult])
     columns = ["location_id", "base", "shift", "name", "kind", "easting", "northing", "grade1_first_response_per_year"]
     table = pd.DataFrame(rows, columns=columns)  # no rows when every base's locations are 0: a bases-only plan
     table["nearest_postcode"] = embedded.nearest_postcode(table["easting"].to_numpy(), table["northing"].to_numpy())
+    table["outside_force_area_m"] = outside_force_area_m(table["easting"].to_numpy(), table["northing"].to_numpy())
     lon, lat = crs_to_lonlat(table["easting"].to_numpy(), table["northing"].to_numpy())
     table["lon"], table["lat"] = np.round(lon, 6), np.round(lat, 6)
     return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["easting"], table["northing"]), crs=BNG)

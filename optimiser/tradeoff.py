@@ -36,6 +36,7 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from models.budget import coverage_curve, greedy_coverage_curve, solve_min_locations
 from models.instance import CoverageInstance, CoverageParams
@@ -66,8 +67,9 @@ class Tradeoff:
         Deployment locations per shift at each sweep point.
     grade1_share, grade1_expected_share
         Grade 1 demand within target over all shifts: travel only, and with busy cars.
-    configured_locations, configured_share
-        The scenario as configured: mean locations per shift and its travel-only Grade 1 share.
+    configured_locations, configured_share, configured_expected_share
+        The scenario as configured: mean locations per shift, its travel-only Grade 1 share and its share
+        with busy cars (both as in ``kpis.json`` and the comparison table).
     min_locations
         Per shift ``(locations, reached, grade1_share)`` for the target, or ``None`` without one.
     min_locations_total
@@ -76,6 +78,9 @@ class Tradeoff:
         Cover measure of the target: ``"travel"`` or ``"expected"`` (with busy cars).
     method
         How the sweep's plans were found (:func:`sweep_method`), ``""`` without a sweep.
+    opened
+        Mean deployment locations per shift the sweep's plans actually open at each point: the heuristic
+        stops adding locations when no further one raises its objective, so it can open fewer than asked.
     """
 
     locations: np.ndarray
@@ -87,6 +92,13 @@ class Tradeoff:
     min_locations_total: int | None = None
     measure: str = "travel"
     method: str = ""
+    configured_expected_share: float = float("nan")
+    opened: np.ndarray | None = None
+
+    @property
+    def heuristic(self) -> bool:
+        """Whether the sweep's points are heuristic lower bounds (not proven optima)."""
+        return "heuristic" in self.method
 
 
 def sweep_counts(configured: int, most: int, points: int) -> np.ndarray:
@@ -106,6 +118,7 @@ def scenario_tradeoff(solved: SolvedScenario, *, points: int, target_grade1: flo
     counts = sweep_counts(max(configured.values()), most, points) if points > 0 else np.array([], dtype=int)
     covered = np.zeros(counts.size)
     expected = np.zeros(counts.size)
+    opened = np.zeros(counts.size)
     total = 0.0
     targets: dict[str, tuple[int, bool, float]] = {}
     measure = "travel"
@@ -119,6 +132,7 @@ def scenario_tradeoff(solved: SolvedScenario, *, points: int, target_grade1: flo
             methods.add(sweep_method(params))
             covered += [plan.coverage.grade1_covered_demand for plan in plans]
             expected += [plan.coverage.grade1_expected_demand(busy, levels=None) for plan in plans]
+            opened += [len(plan.sites) / len(instances) for plan in plans]
             log.debug("%s, shift %s: swept %d location counts", prepared.scenario.name, shift, counts.size)
         if target_grade1 is not None:
             target_params = _target_params(params, target_grade1)
@@ -135,6 +149,8 @@ def scenario_tradeoff(solved: SolvedScenario, *, points: int, target_grade1: flo
         grade1_expected_share=_shares(expected, total),
         configured_locations=float(np.mean(list(configured.values()))),
         configured_share=float(solved.kpis.grade1.covered_share),
+        configured_expected_share=float(solved.kpis.grade1.expected_covered_share),
+        opened=opened,
         min_locations=targets or None,
         min_locations_total=_all_shifts(targets),
         measure=measure,
@@ -193,3 +209,48 @@ def _all_shifts(targets: dict[str, tuple[int, bool, float]]) -> int | None:
     if not targets or not all(reached for _, reached, _ in targets.values()):
         return None
     return max(locations for locations, _, _ in targets.values())
+
+
+#: Columns of ``tradeoff.csv``.
+TRADEOFF_COLUMNS = (
+    "scenario",
+    "point",
+    "locations_per_shift",
+    "locations_opened_per_shift",
+    "grade1_share_travel_only",
+    "grade1_share_with_busy_cars",
+    "method",
+)
+
+
+def tradeoff_table(label: str, tradeoff: Tradeoff) -> pd.DataFrame:
+    """The sweep's points and the scenario as configured, as the rows of ``tradeoff.csv`` (shares as fractions).
+
+    ``point`` is ``"sweep"`` or ``"as configured"`` (its shares are those of ``kpis.json`` and the comparison
+    table); ``method`` says whether a sweep point is an exact optimum or a heuristic lower bound.
+    """
+    opened = tradeoff.opened if tradeoff.opened is not None else np.full(tradeoff.locations.size, np.nan)
+    sweep = pd.DataFrame(
+        {
+            "scenario": label,
+            "point": "sweep",
+            "locations_per_shift": tradeoff.locations.astype(float),
+            "locations_opened_per_shift": np.round(opened, 2),
+            "grade1_share_travel_only": np.round(tradeoff.grade1_share, 6),
+            "grade1_share_with_busy_cars": np.round(tradeoff.grade1_expected_share, 6),
+            "method": tradeoff.method,
+        }
+    )
+    configured = pd.DataFrame(
+        {
+            "scenario": [label],
+            "point": ["as configured"],
+            "locations_per_shift": [tradeoff.configured_locations],
+            "locations_opened_per_shift": [tradeoff.configured_locations],
+            "grade1_share_travel_only": [round(tradeoff.configured_share, 6)],
+            "grade1_share_with_busy_cars": [round(tradeoff.configured_expected_share, 6)],
+            "method": ["the optimised plan (kpis.json)"],
+        }
+    )
+    frames = [frame for frame in (sweep, configured) if not frame.empty]
+    return pd.concat(frames, ignore_index=True)[list(TRADEOFF_COLUMNS)]

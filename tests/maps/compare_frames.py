@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point, box
 
-from maps.compare import ComparisonPageData, ScenarioLayers
+from maps.compare import AreaTable, ComparisonPageData, ScenarioLayers
 from maps.tradeoff import TradeoffCurve, tradeoff_chart_png
 
 BNG = "EPSG:27700"
@@ -157,6 +157,23 @@ NOTES = (
 )
 
 
+VERDICT = (
+    f"By simulated attendance, **{A} reaches more Grade 1 incidents in time than {B}**. Areas losing "
+    "Cannock Chase (-120 a year) <script>.",
+)
+
+
+def area_tables() -> list[AreaTable]:
+    """One per-area table: Cannock Chase differs, two areas are folded away."""
+    columns = ["area", f"simulated within target, {A}", f"simulated within target, {B}", "change (95 %)"]
+    shown = pd.DataFrame([["Cannock Chase", "66.0%", "52.0%", "-120 (-150 to -90)"]], columns=columns)
+    folded = pd.DataFrame(
+        [["Tamworth", "70.0%", "70.5%", "+3 (-10 to +16)"], ["Stafford", "64.0%", "63.0%", "-5 (-20 to +10)"]],
+        columns=columns,
+    )
+    return [AreaTable(f"Grade 1 by local authority: {B} against {A}", shown, folded)]
+
+
 def page_data(**overrides) -> ComparisonPageData:
     parts = {
         "title": f"hubplan: {A} vs {B}",
@@ -169,6 +186,8 @@ def page_data(**overrides) -> ComparisonPageData:
         "table": table(),
         "chart_png": chart_png(),
         "notes": NOTES,
+        "verdict": VERDICT,
+        "area_tables": area_tables(),
     }
     parts.update(overrides)
     return ComparisonPageData(**parts)

@@ -240,6 +240,31 @@ def test_locations_of_unknown_bases_are_refused():
         ScenarioLayers(A, "a.toml", bases(("Hanley", "Burton")), locations_a())
 
 
+def test_verdict_comes_first_escaped_with_its_bold_and_unchanged_areas_are_folded(html):
+    verdict = html.index('id="hc-verdict"')
+    assert verdict < html.index('id="hc-table"') < html.index("Grade 1 by local authority")
+    assert f"<b>{A} reaches more Grade 1 incidents in time than {B}</b>" in html
+    assert "&lt;script&gt;" in html and "(-120 a year) <script>" not in html
+    folded = html[html.index('<details class="hc-folded">') :]
+    assert folded.startswith('<details class="hc-folded"><summary>2 areas that do not differ</summary>')
+    assert folded.index("Tamworth") < folded.index("</details>")
+    shown = html[html.index("Grade 1 by local authority") : html.index('<details class="hc-folded">')]
+    assert "Cannock Chase" in shown and "Tamworth" not in shown
+
+
+def test_rows_with_the_same_value_are_folded_below_the_table():
+    full = page_data().table
+    html = render_offline_html(build_comparison_page(page_data(table=full.iloc[:3], folded_table=full.iloc[3:])))
+    folded = html[html.index('<details class="hc-folded hc-same">') :]
+    assert folded.startswith(f'<details class="hc-folded hc-same"><summary>{len(full) - 3} rows with the same')
+    assert html.index('id="hc-table"') < html.index('<details class="hc-folded hc-same">')
+
+
+def test_a_page_without_a_verdict_has_no_verdict_card():
+    html = render_offline_html(build_comparison_page(page_data(verdict=(), area_tables=())))
+    assert 'id="hc-verdict"' not in html and '<details class="hc-folded">' not in html
+
+
 def test_page_is_self_contained():
     assert external_references(render_offline_html(build_comparison_page(page_data()))) == []
 
@@ -270,6 +295,9 @@ def test_comparison_page_opens_offline_in_headless_chromium(tmp_path, record_pro
     assert seen["circles"] == len(DIFFERENCE_ROWS)
     assert "early, night" in seen["popup"] and A in seen["popup"]
     assert screenshot.stat().st_size > 50_000
+    assert seen["verdict"]["visible"] and seen["verdict"]["top"] < seen["table_top"]
+    assert f"{A} reaches more Grade 1 incidents in time than {B}" in seen["verdict"]["text"]
+    assert seen["folded"] == {"before": False, "after": True}
 
 
 def _look_at_page(browser, path, screenshot) -> dict:
@@ -282,7 +310,7 @@ def _look_at_page(browser, path, screenshot) -> dict:
     seen["overlays"] = [
         text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     ]
-    table = page.locator("table.hc-table")
+    table = page.locator("table.hc-table").first
     seen["table_visible"], seen["table_text"] = table.is_visible(), table.inner_text()
     chart = page.locator("img.hc-chart")
     seen["chart"] = {"visible": chart.is_visible(), "width": chart.evaluate("img => img.complete && img.naturalWidth")}
@@ -292,6 +320,14 @@ def _look_at_page(browser, path, screenshot) -> dict:
                 window[k].eachLayer(layer => { if (layer instanceof L.CircleMarker) { n += 1; } }));
             return n; }"""
     )
+    verdict = page.locator("#hc-verdict")
+    box = verdict.bounding_box()
+    seen["verdict"] = {"visible": verdict.is_visible(), "top": box["y"], "text": verdict.inner_text()}
+    seen["table_top"] = table.bounding_box()["y"]
+    folded_row = page.locator("details.hc-folded td", has_text="Tamworth")
+    before = folded_row.is_visible()
+    page.locator("details.hc-folded summary").click()
+    seen["folded"] = {"before": before, "after": folded_row.is_visible()}
     page.screenshot(path=str(screenshot), full_page=True)
     first_only = page.locator(".hc-location").count()
     page.get_by_role("checkbox", name=B, exact=True).check()

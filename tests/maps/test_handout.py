@@ -32,3 +32,18 @@ def test_table_shows_place_and_ward_when_the_locations_have_them():
 
 def test_table_says_why_there_is_no_road_column():
     assert "Road: not shown" in locations_table_html(report_data(), "early")
+
+
+def test_table_flags_locations_outside_the_force_area_and_those_answering_almost_nothing():
+    flagged = locations().assign(outside_force_area_m=0.0, grade1_first_response_per_year=50.0)
+    flagged.loc[flagged.index[0], "outside_force_area_m"] = 823.4
+    flagged.loc[flagged.index[1], "grade1_first_response_per_year"] = 0.4
+    html = locations_table_html(report_data(locations=flagged))
+    table = _rows(html)
+    assert table[0][-1] == "outside force area"
+    cells = [cell for row in table[1:] for cell in row]
+    assert cells.count("<b>823 m outside</b>") == 1 and cells.count("0.4 <b>(almost none)</b>") == 1
+    assert "Outside force area: how far" in html and "&#x27;almost none&#x27;: the location answers first" in html
+    clean = locations().assign(outside_force_area_m=0.0, grade1_first_response_per_year=50.0)
+    plain = locations_table_html(report_data(locations=clean))
+    assert "outside force area" not in plain and "almost none" not in plain

@@ -97,6 +97,31 @@ def test_marginal_bars_give_extra_share_per_extra_location_in_points(expected_sh
     assert figure.axes[1].get_ylabel() == "points per\nlocation"
 
 
+def test_the_plan_with_busy_cars_is_a_hollow_star_at_the_tables_share_and_heuristic_points_are_hollow():
+    figure = tradeoff_figure([curve(configured_expected_share=0.493, heuristic=True), curve(scenario="exact")])
+    artists = by_gid(figure)
+    star = artists["configured-expected-0"]
+    assert star.get_marker() == "*" and star.get_markerfacecolor() == "white"
+    assert np.allclose(star.get_xydata(), [[4.0, 0.493]])
+    assert "configured-expected-1" not in artists
+    assert artists["travel-0"].get_markerfacecolor() == "white" and artists["expected-0"].get_marker() == "o"
+    assert artists["travel-1"].get_markerfacecolor() != "white"
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert legend[0] == "hubs-2018: as configured 4 → 55.0% (49.3% with busy cars)"
+    assert "heuristic point (a lower bound)" in legend and "as configured, with busy cars" in legend
+    plain = [text.get_text() for text in tradeoff_figure([curve()]).axes[0].get_legend().get_texts()]
+    assert "heuristic point (a lower bound)" not in plain
+
+
+def test_bars_ending_where_the_heuristic_stopped_short_are_hatched():
+    figure = tradeoff_figure([curve(heuristic=True, opened=np.array([0.0, 2.0, 4.0, 5.0]))])
+    bars = [patch for patch in figure.axes[1].patches if patch.get_gid() in ("marginal-0", "marginal-stopped-0")]
+    assert [patch.get_hatch() for patch in bars] == [None, None, "///"]
+    assert any("the heuristic opened fewer locations" in text.get_text() for text in figure.axes[1].texts)
+    plain = tradeoff_figure([curve(opened=np.array([0.0, 2.0, 4.0, 8.0]))])
+    assert not any(patch.get_hatch() for patch in plain.axes[1].patches)
+
+
 def test_legend_names_every_scenario_with_its_configured_point():
     figure = tradeoff_figure(curves(), target_share=0.7)
     legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
@@ -116,6 +141,7 @@ def test_legend_names_every_scenario_with_its_configured_point():
         ({"locations": np.array([0.0, 1.5, 2.0, 3.0])}, r"locations: expected non-negative integers"),
         ({"configured_share": 1.2}, r"configured_share: expected a share in \[0, 1\], got 1.2"),
         ({"configured_locations": -1}, r"configured_locations: expected a non-negative number"),
+        ({"configured_expected_share": 99.3}, r"configured_expected_share: expected None or a share in \[0, 1\]"),
         ({"min_locations_for_target": 2.5}, r"min_locations_for_target: expected None or a non-negative integer"),
     ],
 )

@@ -9,7 +9,7 @@ import pytest
 
 from geodata.atomic import run_record_path
 from optimiser.cli import main
-from optimiser.compare import CompareRequest, compare
+from optimiser.compare import ALWAYS_SHOWN, CompareRequest, compare
 from optimiser.overrides import Overrides
 
 SMALL = "tests/data/scenarios/small.toml"
@@ -44,7 +44,7 @@ def value(table: pd.DataFrame, metric: str, column: str) -> object:
 
 def test_writes_every_file_and_a_plan_folder_per_scenario(compared):
     _, out = compared
-    for name in ("comparison.csv", "comparison.md", "comparison.html", "tradeoff.png"):
+    for name in ("comparison.csv", "comparison.md", "comparison.html", "tradeoff.png", "tradeoff.csv"):
         assert (out / name).stat().st_size > 0
     for folder in ("small", "no-Burton"):
         record = run_record_path(out / folder, "plan").name
@@ -53,6 +53,72 @@ def test_writes_every_file_and_a_plan_folder_per_scenario(compared):
     # small.toml optimises travel-only cover, so its sweep is solved exactly.
     for name in ("comparison.md", "comparison.html"):
         assert "Sweep method: small exact (MIP); no Burton exact (MIP)." in (out / name).read_text()
+
+
+def test_comparison_opens_with_a_verdict_and_folds_the_areas_that_do_not_differ(compared):
+    result, out = compared
+    markdown = (out / "comparison.md").read_text()
+    assert markdown.index("## Verdict") < markdown.index("## Side by side") < markdown.index("## Grade 1 by local")
+    verdict = markdown.split("## Verdict\n\n")[1].split("\n")[0]
+    # Not simulated here: travel-time cover decides, and dropping Burton loses Grade 1 cover.
+    assert verdict.startswith("Not simulated; by travel-time cover only") and "**small reaches more**" in verdict
+    lost = result.difference["grade1_lost_per_year"] - result.difference["grade1_gained_per_year"]
+    assert f"{-lost:+,.1f} a year" in verdict
+    assert "bases 2 → 1" in verdict and "cars on duty early 5 → 3" in verdict
+    areas = markdown.split("## Grade 1 by local authority: no Burton against small\n\n")[1].split("## Notes")[0]
+    shown, _, folded = areas.partition("### Areas that do not differ")
+    assert "East Staffordshire" in shown  # Burton's own area
+    for line in [line for line in folded.splitlines() if line.startswith("| ")][1:]:
+        assert abs(float(line.rstrip(" |").rsplit("| ", 1)[1].replace(",", ""))) < 0.5  # travel-only change a year
+    side_by_side = markdown.split("## Side by side\n\n")[1].split("## Grade 1 by local")[0]
+    main_rows, _, same_rows = side_by_side.partition("### Rows with the same value in every scenario")
+    assert "by local authority" not in main_rows  # the per-area table has them (comparison.csv too)
+    folded_rows = [line.split(" | ") for line in same_rows.splitlines() if line.startswith("| ") and "**" not in line]
+    assert folded_rows[1:] and all(cells[1] == cells[2] for cells in folded_rows[1:])  # small == no Burton
+    section = None
+    for line in main_rows.splitlines()[2:]:  # after the header and separator rows
+        cells = line.split(" | ")
+        if "**" in line:
+            section = cells[0].strip("| *")
+        elif line.startswith("| ") and section not in ALWAYS_SHOWN:
+            assert cells[1] != cells[2], line
+    page = (out / "comparison.html").read_text()
+    assert 'id="hc-verdict"' in page and "<b>small reaches more</b>" in page
+    assert '<details class="hc-folded hc-same">' in page
+    assert "Grade 1 by local authority: no Burton against small" in page
+
+
+def test_tradeoff_csv_holds_the_sweep_and_agrees_with_the_table_at_the_configured_point(compared):
+    _, out = compared
+    sweep = pd.read_csv(out / "tradeoff.csv")
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(sweep["scenario"].unique()) == ["small", "no Burton"]
+    for column in ("small", "no Burton"):
+        mine = sweep[sweep["scenario"] == column]
+        configured = mine[mine["point"] == "as configured"].iloc[0]
+        assert configured["grade1_share_travel_only"] == pytest.approx(
+            value(table, "within 15 min, travel only", column)
+        )
+        assert configured["grade1_share_with_busy_cars"] == pytest.approx(
+            value(table, "within 15 min, with busy cars", column)
+        )
+        points = mine[mine["point"] == "sweep"]
+        assert len(points) == 3 and (points["method"] == "exact (MIP)").all()
+        assert points["locations_per_shift"].is_monotonic_increasing
+        assert (points["locations_opened_per_shift"] <= points["locations_per_shift"] + 1e-9).all()
+
+
+def test_plans_flag_sites_outside_the_force_area_and_those_answering_little(compared):
+    _, out = compared
+    for folder in ("small", "no-Burton"):
+        plan = pd.read_csv(out / folder / "plan.csv")
+        checks = json.loads((out / folder / "kpis.json").read_text())["site_checks"]
+        assert (plan["outside_force_area_m"] >= 0).all()
+        outside = plan[plan["outside_force_area_m"] > 0]
+        assert len(checks["outside_force_area"]) == len(outside)
+        assert (outside["outside_force_area_m"] <= checks["area_buffer_m"]).all()  # farther is refused
+        little = plan[plan["grade1_first_response_per_year"] < checks["little_grade1_per_year"]]
+        assert sorted(s["location_id"] for s in checks["answer_little"]) == sorted(little["location_id"])
 
 
 def test_table_has_a_column_per_scenario_and_the_variant_definition(compared):
@@ -134,7 +200,18 @@ def test_cli_rejects_a_target_outside_zero_one(tmp_path, capsys):
 SIM = "tests/data/scenarios/sim.toml"
 
 
-def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch):
+def test_cli_refuses_an_added_base_without_saying_where_its_cars_come_from(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["-q", "compare", SMALL, "--add-base", "Lichfield=WS13 6HQ", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "say where the new base's cars come from: --add-cars" in err and "--cars-from BASE" in err
+    assert not out.exists() or not any(out.iterdir())
+    with pytest.raises(SystemExit):
+        main(["compare", SMALL, "--add-base", "L=WS13 6HQ", "--add-cars", "--cars-from", "Burton", "--out", str(out)])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch, capsys):
     """Both configurations are simulated on the same seeds; the table reports means, intervals and paired changes."""
     monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "out"
@@ -159,4 +236,15 @@ def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch):
     change = value(table, "Grade 1 within target, paired change vs first (95 %)", "fewer cars")
     expected = 100 * (value(table, "Grade 1 within target", "fewer cars") - mean_first)
     assert change.startswith(f"{expected:+.1f} pts (")
-    assert "paired replication by replication" in (out / "comparison.md").read_text()
+    markdown = (out / "comparison.md").read_text()
+    assert "paired replication by replication" in markdown
+    verdict = markdown.split("## Verdict\n\n")[1].split("\n")[0]
+    assert verdict.startswith("By simulated attendance, 3 replications of 20 days on the same incidents")
+    assert "cars on duty early 7 → 5; deployment locations the same" in verdict
+    # Two spare cars fewer at Stafford, early: flagged, with which measure sees it.
+    assert "Spare cars changed with no change in deployment locations (Stafford early 4 → 2)" in markdown
+    assert "the travel-time cover cannot see this" in markdown and "the simulation sees it." in markdown
+    terminal = " ".join(capsys.readouterr().out.split())
+    assert "verdict By simulated attendance, 3 replications of 20 days" in terminal
+    assert "verdict Spare cars changed with no change in deployment locations" in terminal
+    assert markdown.index("Spare cars changed") < markdown.index("## Side by side")  # beside the verdict

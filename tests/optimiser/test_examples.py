@@ -131,7 +131,13 @@ def test_every_example_parses_and_its_shipped_inputs_exist(example):
             scenario = load_scenario(ROOT / path)
             locate_bases(scenario.bases, source=path)
     if args.command == "compare" and (args.add_base or args.sets or args.drop_base):
-        overrides = Overrides(add_bases=tuple(args.add_base), sets=tuple(args.sets), drop_bases=tuple(args.drop_base))
+        overrides = Overrides(
+            add_bases=tuple(args.add_base),
+            sets=tuple(args.sets),
+            drop_bases=tuple(args.drop_base),
+            add_cars=args.add_cars,
+            cars_from=args.cars_from,
+        )
         variant, _ = load_variant(ROOT / args.scenarios[args.variant_of - 1], overrides)
         locate_bases(variant.bases, source=example)  # an unknown postcode stops here, naming it
 

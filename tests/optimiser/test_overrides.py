@@ -78,17 +78,46 @@ def test_drop_base_removes_only_that_base(hubs):
 
 
 def test_add_base_by_postcode_is_staffed_like_the_smallest_base_and_says_so(hubs):
-    variant, notes = load_variant(HUBS, Overrides(add_bases=("Stafford=ST16 2DQ",)))
+    variant, notes = load_variant(HUBS, Overrides(add_bases=("Stafford=ST16 2DQ",), add_cars=True))
     stafford = bases_by_name(variant)["Stafford"]
     assert stafford.postcode == "ST16 2DQ"
     # Burton is the smallest 2018 hub in every shift.
     assert stafford.shifts == bases_by_name(hubs)["Burton"].shifts
-    assert len(notes) == 1 and "Stafford" in notes[0] and "smallest" in notes[0]
+    assert len(notes) == 1 and "Stafford" in notes[0] and "smallest" in notes[0] and "extra cars" in notes[0]
+    assert total_cars(variant) == total_cars(hubs) + total_cars_of(stafford)
+
+
+def total_cars_of(base) -> int:
+    """Cars on duty at one base over its shifts."""
+    return sum(staffing.units for staffing in base.shifts.values())
+
+
+def total_cars(scenario) -> int:
+    """Cars on duty over every base and shift."""
+    return sum(total_cars_of(base) for base in scenario.bases)
+
+
+def test_cars_from_moves_the_new_bases_cars_and_keeps_the_total(hubs):
+    variant, notes = load_variant(HUBS, Overrides(add_bases=("Stafford=ST16 2DQ",), cars_from=("Hanley", "Cannock")))
+    before, after = bases_by_name(hubs), bases_by_name(variant)
+    assert after["Stafford"].shifts == before["Burton"].shifts
+    assert total_cars(variant) == total_cars(hubs)
+    assert after["Burton"] == before["Burton"]  # not named: untouched
+    for shift, staffing in after["Stafford"].shifts.items():
+        taken = sum(
+            before[name].shifts[shift].units - after[name].shifts[shift].units for name in ("Hanley", "Cannock")
+        )
+        assert taken == staffing.units
+        for name in ("Hanley", "Cannock"):
+            assert after[name].shifts[shift].locations <= after[name].shifts[shift].units
+    assert "cars moved from Hanley, Cannock" in notes[0] and "total on duty is unchanged" in notes[0]
+    assert "--cars-from 'Hanley,Cannock'" in variant.description
 
 
 def test_added_base_can_be_staffed_with_set_and_by_coordinates():
     overrides = Overrides(
         add_bases=("Stafford=392450,323195",),
+        add_cars=True,
         sets=("bases.Stafford.night.units=4", "bases.Stafford.night.locations=2"),
     )
     variant, _ = load_variant(HUBS, overrides)
@@ -113,8 +142,11 @@ def test_overrides_do_not_touch_the_parsed_file():
         (Overrides(sets=("response.speed=3",)), "[response] has no key 'speed'; valid keys: mobilisation_s"),
         (Overrides(sets=("nonsense=3",)), "unknown setting 'nonsense'; valid: bases.NAME.SHIFT.units"),
         (Overrides(sets=("bases.Burton.night.units",)), "give KEY=VALUE"),
-        (Overrides(add_bases=("Burton=DE14 1PA",)), "there is already a base named 'Burton'"),
-        (Overrides(add_bases=("Stafford",)), "give NAME=POSTCODE or NAME=EASTING,NORTHING"),
+        (Overrides(add_bases=("Burton=DE14 1PA",), add_cars=True), "there is already a base named 'Burton'"),
+        (Overrides(add_bases=("Stafford",), add_cars=True), "give NAME=POSTCODE or NAME=EASTING,NORTHING"),
+        (Overrides(add_bases=("Stafford=ST16 2DQ",)), "say where the new base's cars come from: --add-cars"),
+        (Overrides(add_bases=("Stafford=ST16 2DQ",), cars_from=("Leek",)), "--cars-from: no base named 'Leek'"),
+        (Overrides(add_cars=True), "give --add-base too"),
     ],
 )
 def test_bad_overrides_name_the_option_and_the_valid_choices(overrides, expected):

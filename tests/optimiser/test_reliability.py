@@ -310,8 +310,8 @@ def test_a_base_far_outside_the_area_is_refused_even_with_a_large_max_snap_m(tmp
 
 
 def test_compare_refuses_an_added_base_outside_the_area_before_any_solve(tmp_path, capsys, no_network_work):
-    argv = ["compare", str(SIM), "--add-base", "Coventry=433000,279000", "--out", str(tmp_path / "c")]
-    _refused(argv, capsys, "--add-base 'Coventry=433000,279000': has bases more than", "is 22.9 km outside")
+    argv = ["compare", str(SIM), "--add-base", "Coventry=433000,279000", "--add-cars", "--out", str(tmp_path / "c")]
+    _refused(argv, capsys, "--add-base 'Coventry=433000,279000' --add-cars: has bases more than", "is 22.9 km outside")
 
 
 def test_a_listed_candidate_site_outside_the_area_is_refused(tmp_path, capsys):
