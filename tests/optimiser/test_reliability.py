@@ -52,7 +52,7 @@ def rerun_plan(tmp_path_factory) -> Path:
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("HUBPLAN_CACHE_DIR", str(shared_cache(tmp_path_factory)))
-            assert main(["optimise", str(SIM), "--out", str(out), "--workers", "1"]) == 0
+            assert main(["optimise", str(SIM), "--out", str(out), "--workers", "1", "--replications", "0"]) == 0
     finally:
         logging.getLogger("optimiser.prepare").removeHandler(said)
     (out.parent / f"{out.name}-log.txt").write_text("\n".join(said.lines))
