@@ -255,7 +255,7 @@ def test_matrix_with_no_points_is_refused(tmp_path, capsys):
 def test_a_folder_given_for_a_file_is_named_as_a_folder(tmp_path, capsys, monkeypatch, argv):
     folder = tmp_path / "data.csv"
     folder.mkdir()
-    monkeypatch.setattr("optimiser.evaluate.read_plan", lambda path: None)  # the incident file is what is tested
+    monkeypatch.setattr("optimiser.evaluate.read_plan", lambda path, **_: None)  # the incident file is what is tested
     err = _refused([a.format(folder=folder, tmp=tmp_path) for a in argv], capsys, f"{folder}: is a folder, not a")
     assert "no such" not in err
 
