@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -197,14 +197,7 @@ class ResponseSettings:
 
     def with_standard(self, standard: ResponseStandard) -> ResponseSettings:
         """A copy measured against another standard (everything else unchanged)."""
-        return ResponseSettings(
-            speed_factor=self.speed_factor,
-            mobilisation_s=self.mobilisation_s,
-            standard=standard,
-            max_base_travel_s=self.max_base_travel_s,
-            shifts=self.shifts,
-            busy_fraction_by_shift=self.busy_fraction_by_shift,
-        )
+        return replace(self, standard=standard)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see :meth:`from_json`)."""
