@@ -74,10 +74,14 @@ def classify(outcome: LevelOutcome, gap: float, relative_gap: float) -> SolveSta
     return SolveStatus.TIME_LIMIT
 
 
+#: SCIP reports "no bound yet" as its infinity (1e20); anything this large is no bound.
+NO_BOUND = 1e19
+
+
 def _finite_or_inf(value: float) -> float:
-    """``value`` as a float, ``inf`` when it is not finite (no bound)."""
+    """``value`` as a float, ``inf`` when it is not finite or is the solver's infinity (no bound)."""
     value = float(value)
-    return value if math.isfinite(value) else math.inf
+    return value if math.isfinite(value) and abs(value) < NO_BOUND else math.inf
 
 
 def _row_slices(model: LinearModel) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -8,6 +8,7 @@ no demand (NaN, see :mod:`models.kpis`) is printed as "–".
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -130,7 +131,9 @@ def print_kpis(kpis: PlanKpis, console: Console) -> None:
         console.print(f"Grade 1 lowest local authorities with busy cars: {names}", markup=False)
     solver = kpis.solver
     console.print(
-        f"solver: {solver.status} ({solver.solver}), gap {100 * solver.gap:.2f} %, {solver.seconds:.1f} s",
+        f"solver: {solver.status} ({solver.solver}), "
+        f"{'no bound proved' if not math.isfinite(solver.gap) else f'gap {100 * solver.gap:.2f} %'}, "
+        f"{solver.seconds:.1f} s",
         markup=False,
     )
     if kpis.availability:

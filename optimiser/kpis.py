@@ -19,6 +19,7 @@ no demand is NaN there (``null`` in ``kpis.json``), see that module.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,7 +212,7 @@ def solver_kpis(results: list[ShiftResult]) -> SolverKpis:
         status=str(SolveStatus.worst([rep.status for rep in reports])),
         objective=round(objective, 4),
         bound=round(bound, 4),
-        gap=round((bound - objective) / bound, 8) if bound > 0 else 0.0,
+        gap=(round((bound - objective) / bound, 8) if bound > 0 else 0.0) if math.isfinite(bound) else math.inf,
         seconds=round(float(sum(rep.seconds for rep in reports)), 2),
         solver=",".join(sorted({rep.solver for rep in reports})),
         by_shift={
@@ -226,8 +227,10 @@ def solver_kpis(results: list[ShiftResult]) -> SolverKpis:
             for r in results
             if r.plan.report is not None
         },
-        objective_note="first objective level, summed over shifts: Grade 1 demand within target (incidents a "
-        "year), or its expected cover when [solver] busy_fraction is set",
+        objective_note="first objective level, summed over shifts: with grade1_scoring = 'bands' (the default) "
+        "Grade 1 incidents a year weighted by the chance that call handling and the response meet the target "
+        "(models/bands.py), otherwise Grade 1 demand within target; its expected cover when [solver] "
+        "busy_fraction is set. A bound of null: the solver proved none in its time limit",
     )
 
 

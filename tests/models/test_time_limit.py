@@ -47,3 +47,13 @@ def test_without_warm_start_a_plan_still_comes_back(county_mclp):
     assert len(plan.sites) == 30
     assert plan.report.status in (SolveStatus.TIME_LIMIT, SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
     assert plan.objective_values["weighted"] > 0
+
+
+def test_the_solvers_infinity_is_no_bound():
+    """SCIP reports "no bound yet" as 1e20; the plan's report must say no bound, not a 1e20 bound."""
+    import math
+
+    from models.solvers import _finite_or_inf
+
+    assert _finite_or_inf(1e20) == math.inf and _finite_or_inf(-1e20) == math.inf
+    assert _finite_or_inf(35091.6) == 35091.6
