@@ -83,6 +83,24 @@ def test_each_node_gets_the_bands_of_its_own_target():
     assert rural.score(np.array([1020.0]))[0] > 0 == urban.score(np.array([1020.0]))[0]
 
 
+def test_each_band_copy_keeps_only_the_responses_within_its_threshold():
+    """Band rows hold the entries within their threshold (zeros too); the Grade 2 copy is whole."""
+    instance = tiny_instance(np.random.default_rng(11), n_demand=6, n_candidates=5)
+    response = instance.candidate_response_s.tocsr().copy()
+    response.data[0] = 0.0  # an explicit zero: a candidate at the node itself
+    instance = dataclasses.replace(instance, candidate_response_s=response)
+    banded = _banded(instance, 3)
+    n = instance.n_demand
+    stacked = banded.candidate_response_s.tocsr()
+    for row in range(3 * n):
+        values = stacked.data[stacked.indptr[row] : stacked.indptr[row + 1]]
+        original = response.data[response.indptr[row % n] : response.indptr[row % n + 1]]
+        assert sorted(values) == sorted(original[original <= banded.target_grade1_s[row]])
+    assert stacked[: 3 * n].nnz < 3 * response.nnz  # something was left out
+    assert (stacked[3 * n :] != response).nnz == 0
+    assert stacked[3 * n :].nnz == response.nnz
+
+
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), n_bands=st.integers(1, 6), pick=st.integers(0, 2**7 - 1))
 def test_banded_cover_is_the_score_and_grade2_is_unchanged(seed, n_bands, pick):
