@@ -32,11 +32,12 @@ from geodata.atomic import move_into_place, staging_folder
 from geodata.errors import InputDataError
 from maps.compare import AreaTable, ComparisonPageData, ScenarioLayers, build_comparison_page
 from maps.tradeoff import TradeoffCurve, tradeoff_chart_png
+from models.kpis import PlanKpis
 from optimiser.compare_table import ScenarioColumn, comparison_table, formatted_table, markdown_table
 from optimiser.compare_verdict import Configuration, area_table, spare_car_notes, split_area_table, verdict
 from optimiser.difference import cover_difference, difference_totals
 from optimiser.markdown import markdown_frame
-from optimiser.optimise import SolvedScenario, solve_with_progress
+from optimiser.optimise import solve_with_progress
 from optimiser.overrides import Overrides, load_variant
 from optimiser.pages import save_page
 from optimiser.plan_output import bases_layer, demand_layer, deployment_locations, write_plan
@@ -120,15 +121,31 @@ class CompareResult:
 
 @dataclass(frozen=True, eq=False)
 class _Compared:
+    """What the comparison keeps of one configuration once its plan is written and simulated.
+
+    The prepared scenario (network, response matrices) is not kept: compare holds one at a time.
+    """
+
     label: str
     definition: str
     notes: tuple[str, ...]
-    solved: SolvedScenario
+    folder: str
+    scenario: Scenario
+    kpis: PlanKpis
     tradeoff: Tradeoff | None
+    demand: gpd.GeoDataFrame
+    locations: gpd.GeoDataFrame
+    bases: gpd.GeoDataFrame
+    simulated: pd.DataFrame | None
+    incidents: pd.DataFrame | None
 
 
 def compare(request: CompareRequest, out_dir: str | Path) -> CompareResult:
-    """Optimise every scenario of ``request`` and write the comparison into ``out_dir``."""
+    """Optimise every scenario of ``request`` and write the comparison into ``out_dir``.
+
+    Configurations are solved, written and simulated one after another, and only
+    their outputs are kept, so the peak memory is that of the largest one, not the sum.
+    """
     scenarios = load_scenarios(request)
     if len(scenarios) < 2:
         raise InputDataError(
@@ -138,13 +155,44 @@ def compare(request: CompareRequest, out_dir: str | Path) -> CompareResult:
         )
     for _, definition, _, scenario in scenarios:
         scenario_bases(scenario, source=definition)  # every base located and checked before the first solve
-    compared = []
-    for label, definition, notes, scenario in scenarios:
-        log.info("scenario %s: %s", label, definition)
-        solved = solve_with_progress(scenario, workers=request.workers)
-        tradeoff = scenario_tradeoff(solved, points=request.sweep_points, target_grade1=request.target_grade1)
-        compared.append(_Compared(label, definition, notes, solved, tradeoff))
-    return _write(compared, request, Path(out_dir))
+    out = Path(out_dir)
+    with staging_folder(out) as staging:
+        compared = [
+            _solve_and_write(label, definition, notes, scenario, request, staging)
+            for label, definition, notes, scenario in scenarios
+        ]
+        result = _write(compared, request, staging)
+        names = [name for name in COMPARISON_FILES if (staging / name).exists()] + [item.folder for item in compared]
+        written = move_into_place(staging, out, names, kind="comparison", owns=COMPARISON_FILES)
+    return replace(result, files=written)
+
+
+def _solve_and_write(
+    label: str, definition: str, notes: tuple[str, ...], scenario: Scenario, request: CompareRequest, staging: Path
+) -> _Compared:
+    """Optimise one configuration, sweep it, write its plan into ``staging`` and simulate it."""
+    log.info("scenario %s: %s", label, definition)
+    solved = solve_with_progress(scenario, workers=request.workers)
+    tradeoff = scenario_tradeoff(solved, points=request.sweep_points, target_grade1=request.target_grade1)
+    prepared, results = solved.prepared, solved.results
+    folder = _slug(label)
+    kpis = replace(solved.kpis, definition=definition, variant_notes=notes)
+    write_plan(prepared, results, kpis, staging / folder)
+    simulated, incidents = _simulated(staging / folder, request)
+    return _Compared(
+        label=label,
+        definition=definition,
+        notes=notes,
+        folder=folder,
+        scenario=prepared.scenario,
+        kpis=solved.kpis,
+        tradeoff=tradeoff,
+        demand=demand_layer(prepared, results),
+        locations=deployment_locations(prepared, results),
+        bases=bases_layer(prepared),
+        simulated=simulated,
+        incidents=incidents,
+    )
 
 
 def load_scenarios(request: CompareRequest) -> list[tuple[str, str, tuple[str, ...], Scenario]]:
@@ -180,78 +228,55 @@ def _slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-") or "scenario"
 
 
-def _write(compared: list[_Compared], request: CompareRequest, out: Path) -> CompareResult:
-    with staging_folder(out) as staging:
-        folders = []
-        for item in compared:
-            kpis = replace(item.solved.kpis, definition=item.definition, variant_notes=item.notes)
-            write_plan(item.solved.prepared, item.solved.results, kpis, staging / _slug(item.label))
-            folders.append(_slug(item.label))
-        simulated = [_simulated(staging / folder, request) for folder in folders]
-        columns = [_column(item, per_seed) for item, per_seed in zip(compared, simulated, strict=True)]
-        table = comparison_table(columns, target_grade1=request.target_grade1)
-        text = formatted_table(table)
-        first, second = compared[0].solved, compared[1].solved
-        demand_a = demand_layer(first.prepared, first.results)
-        demand_b = demand_layer(second.prepared, second.results)
-        difference = cover_difference(demand_a, demand_b)
-        expected_difference = cover_difference(demand_a, demand_b, measure="expected")
-        totals = difference_totals(difference)
-        expected_totals = difference_totals(expected_difference)
-        chart = _chart(compared, request.target_grade1)
-        configurations = _configurations(compared, [staging / folder for folder in folders], request)
-        first_config = configurations[0]
-        verdicts = [verdict(first_config, other) for other in configurations[1:]]
-        areas = [_area_table(first_config, other) for other in configurations[1:]]
-        spare = [note for other in configurations[1:] for note in spare_car_notes(first_config, other)]
-        sites = [note for item in compared for note in _site_notes(item)]
-        verdicts += spare  # a change one measure cannot see belongs beside the verdict, not among the caveats
-        notes = [*sites, *_notes(compared, {"travel only": totals, "with busy cars": expected_totals}, request)]
-        table.to_csv(staging / "comparison.csv", index=False)
-        shown, same = _fold_same_rows(text)
-        (staging / "comparison.md").write_text(_markdown(compared, shown, same, notes, verdicts, areas))
-        if chart is not None:
-            (staging / "tradeoff.png").write_bytes(chart)
-            sweeps = [tradeoff_table(item.label, item.tradeoff) for item in compared if item.tradeoff is not None]
-            pd.concat(sweeps, ignore_index=True).to_csv(staging / "tradeoff.csv", index=False)
-        page = ComparisonPageData(
-            title=f"hubplan: {' vs '.join(item.label for item in compared)}",
-            scenarios=[_layers(item) for item in compared],
-            difference=difference,
-            expected_difference=_drawn(expected_difference),
-            boundaries=embedded.load_boundaries(),
-            table=shown,
-            folded_table=same,
-            chart_png=chart,
-            notes=[*notes, *(n for item in compared for n in item.notes)],
-            verdict=verdicts,
-            area_tables=areas,
-        )
-        save_page(build_comparison_page(page), staging / "comparison.html")
-        names = [name for name in COMPARISON_FILES if (staging / name).exists()] + folders
-        written = move_into_place(staging, out, names, kind="comparison", owns=COMPARISON_FILES)
-    return CompareResult(written, table, totals, expected_totals, tuple(verdicts), tuple(sites))
-
-
-def _configurations(compared: list[_Compared], plan_dirs: list[Path], request: CompareRequest) -> list[Configuration]:
-    """What the verdict needs of each configuration: scenario, demand layer and simulated incidents (if any)."""
-    configurations = []
-    for item, plan_dir in zip(compared, plan_dirs, strict=True):
-        incidents = None
-        if request.replications > 0:
-            columns = ["seed", "grade", "shift", "local_authority", "within_target", "attended", "response_s"]
-            incidents = pd.read_parquet(plan_dir / "simulation" / "incidents.parquet", columns=columns)
-        demand = demand_layer(item.solved.prepared, item.solved.results)
-        configurations.append(Configuration(item.label, item.solved.prepared.scenario, demand, incidents, request.days))
-    return configurations
+def _write(compared: list[_Compared], request: CompareRequest, staging: Path) -> CompareResult:
+    """Write the comparison files into ``staging`` (the plan folders are there already)."""
+    columns = [_column(item) for item in compared]
+    table = comparison_table(columns, target_grade1=request.target_grade1)
+    text = formatted_table(table)
+    demand_a, demand_b = compared[0].demand, compared[1].demand
+    difference = cover_difference(demand_a, demand_b)
+    expected_difference = cover_difference(demand_a, demand_b, measure="expected")
+    totals = difference_totals(difference)
+    expected_totals = difference_totals(expected_difference)
+    chart = _chart(compared, request.target_grade1)
+    configurations = [
+        Configuration(item.label, item.scenario, item.demand, item.incidents, request.days) for item in compared
+    ]
+    first_config = configurations[0]
+    verdicts = [verdict(first_config, other) for other in configurations[1:]]
+    areas = [_area_table(first_config, other) for other in configurations[1:]]
+    spare = [note for other in configurations[1:] for note in spare_car_notes(first_config, other)]
+    sites = [note for item in compared for note in _site_notes(item)]
+    verdicts += spare  # a change one measure cannot see belongs beside the verdict, not among the caveats
+    notes = [*sites, *_notes(compared, {"travel only": totals, "with busy cars": expected_totals}, request)]
+    table.to_csv(staging / "comparison.csv", index=False)
+    shown, same = _fold_same_rows(text)
+    (staging / "comparison.md").write_text(_markdown(compared, shown, same, notes, verdicts, areas))
+    if chart is not None:
+        (staging / "tradeoff.png").write_bytes(chart)
+        sweeps = [tradeoff_table(item.label, item.tradeoff) for item in compared if item.tradeoff is not None]
+        pd.concat(sweeps, ignore_index=True).to_csv(staging / "tradeoff.csv", index=False)
+    page = ComparisonPageData(
+        title=f"hubplan: {' vs '.join(item.label for item in compared)}",
+        scenarios=[_layers(item) for item in compared],
+        difference=difference,
+        expected_difference=_drawn(expected_difference),
+        boundaries=embedded.load_boundaries(),
+        table=shown,
+        folded_table=same,
+        chart_png=chart,
+        notes=[*notes, *(n for item in compared for n in item.notes)],
+        verdict=verdicts,
+        area_tables=areas,
+    )
+    save_page(build_comparison_page(page), staging / "comparison.html")
+    return CompareResult([], table, totals, expected_totals, tuple(verdicts), tuple(sites))
 
 
 def _site_notes(item: _Compared) -> list[str]:
     """The deployment locations of ``item`` outside the force area or answering almost nothing, as notes."""
-    prepared = item.solved.prepared
-    locations = deployment_locations(prepared, item.solved.results)
-    checks = site_checks(locations, area_buffer_m=prepared.scenario.candidates.area_buffer_m)
-    return [f"{item.label}: {line}." for line in site_check_lines(checks, total=len(locations))]
+    checks = site_checks(item.locations, area_buffer_m=item.scenario.candidates.area_buffer_m)
+    return [f"{item.label}: {line}." for line in site_check_lines(checks, total=len(item.locations))]
 
 
 def _area_table(first: Configuration, other: Configuration) -> AreaTable:
@@ -259,10 +284,13 @@ def _area_table(first: Configuration, other: Configuration) -> AreaTable:
     return AreaTable(f"Grade 1 by local authority: {other.label} against {first.label}", shown, folded)
 
 
-def _simulated(plan_dir: Path, request: CompareRequest) -> pd.DataFrame | None:
-    """Simulate the plan written in ``plan_dir`` (outputs in its ``simulation`` folder); per-seed figures."""
+def _simulated(plan_dir: Path, request: CompareRequest) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Simulate the plan written in ``plan_dir`` (outputs in its ``simulation`` folder).
+
+    Returns the per-seed figures and the incidents the verdict needs, or ``(None, None)`` without replications.
+    """
     if request.replications == 0:
-        return None
+        return None, None
     simulation = SimulateRequest(
         target=str(plan_dir),
         replications=request.replications,
@@ -270,30 +298,27 @@ def _simulated(plan_dir: Path, request: CompareRequest) -> pd.DataFrame | None:
         days=request.days,
         workers=request.workers,
     )
-    return simulate_plan(simulation, plan_dir / "simulation").per_seed
+    per_seed = simulate_plan(simulation, plan_dir / "simulation").per_seed
+    columns = ["seed", "grade", "shift", "local_authority", "within_target", "attended", "response_s"]
+    incidents = pd.read_parquet(plan_dir / "simulation" / "incidents.parquet", columns=columns)
+    return per_seed, incidents
 
 
-def _column(item: _Compared, simulated: pd.DataFrame | None) -> ScenarioColumn:
+def _column(item: _Compared) -> ScenarioColumn:
     tradeoff = item.tradeoff
     return ScenarioColumn(
         label=item.label,
         definition=item.definition,
-        scenario=item.solved.prepared.scenario,
-        kpis=item.solved.kpis,
+        scenario=item.scenario,
+        kpis=item.kpis,
         min_locations=tradeoff.min_locations if tradeoff is not None else None,
         notes=item.notes,
-        simulated=simulated,
+        simulated=item.simulated,
     )
 
 
 def _layers(item: _Compared) -> ScenarioLayers:
-    prepared = item.solved.prepared
-    return ScenarioLayers(
-        name=item.label,
-        definition=item.definition,
-        bases=bases_layer(prepared),
-        locations=deployment_locations(prepared, item.solved.results),
-    )
+    return ScenarioLayers(name=item.label, definition=item.definition, bases=item.bases, locations=item.locations)
 
 
 def _chart(compared: list[_Compared], target: float | None) -> bytes | None:
