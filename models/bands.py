@@ -64,7 +64,7 @@ import scipy.sparse
 from scipy.stats import norm
 
 from models.errors import raise_if_problems
-from models.instance import CoverageInstance
+from models.instance import CoverageInstance, frozen_response
 
 #: Default number of response-time bands between the mobilisation delay and the target.
 DEFAULT_BANDS = 4
@@ -216,12 +216,10 @@ def _stacked(response_s: scipy.sparse.csr_matrix, thresholds_s: np.ndarray) -> s
         response_s = response_s.sorted_indices()
     row_nnz = np.diff(response_s.indptr)
     blocks = [_within(response_s, row_nnz, limit_s) for limit_s in thresholds_s]
-    return scipy.sparse.vstack([*blocks, response_s], format="csr")
+    return frozen_response(scipy.sparse.vstack([*blocks, response_s], format="csr"))
 
 
-def _within(
-    response_s: scipy.sparse.csr_matrix, row_nnz: np.ndarray, limit_s: np.ndarray
-) -> scipy.sparse.csr_matrix:
+def _within(response_s: scipy.sparse.csr_matrix, row_nnz: np.ndarray, limit_s: np.ndarray) -> scipy.sparse.csr_matrix:
     """The entries of ``response_s`` at most ``limit_s`` of their row (explicit zeros kept)."""
     keep = response_s.data <= np.repeat(limit_s, row_nnz)
     kept_before = np.concatenate([[0], np.cumsum(keep)])

@@ -31,8 +31,9 @@ import scipy.sparse
 from models.errors import ModelInputError, raise_if_problems
 from models.response import expected_cover_level_weights
 
-#: Solvers :func:`models.coverage.solve_double_standard` can call.
-SOLVERS = ("cp-sat", "scip")
+#: Solvers :func:`models.coverage.solve_double_standard` can call ("greedy": the greedy + swap plan with its
+#: submodular bound, no MIP).
+SOLVERS = ("cp-sat", "scip", "greedy")
 #: Objective modes.
 OBJECTIVES = ("ranked", "weighted")
 #: The default solver; chosen from the measurements in ``models/README.md``.
@@ -79,14 +80,19 @@ def response_matrix_from_pairs(
             f"rows, cols and times_s must be 1-D and the same length, got {r.shape}, {c.shape}, {t.shape}",
             setting="response_matrix_from_pairs",
         )
-    order = np.lexsort((t, c, r))
-    r, c, t = r[order], c[order], t[order]
-    first = np.ones(r.size, dtype=bool)
-    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    r, c, t = r[first], c[first], t[first]
-    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
-    np.add.at(indptr, r + 1, 1)
-    return scipy.sparse.csr_matrix((t, c, np.cumsum(indptr)), shape=shape)
+    # One sort key per pair (row-major position), sorted with the time as tie-break: a few arrays of one
+    # int64 a pair at a time, not three reordered copies of the inputs (the shipped scenarios have 15 million).
+    key = r * max(shape[1], 1) + c
+    order = np.lexsort((t, key))
+    key = key[order]
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    kept = order[first]
+    del order, key
+    index_type = np.int32 if max(*shape, kept.size) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(shape[0] + 1, dtype=index_type)
+    indptr[1:] = np.cumsum(np.bincount(r[kept], minlength=shape[0]))
+    return scipy.sparse.csr_matrix((t[kept], c[kept].astype(index_type), indptr), shape=shape)
 
 
 def _dense_to_response(values: np.ndarray) -> scipy.sparse.csr_matrix:
@@ -95,9 +101,36 @@ def _dense_to_response(values: np.ndarray) -> scipy.sparse.csr_matrix:
     return response_matrix_from_pairs(rows, cols, values[rows, cols], shape=values.shape)
 
 
+def frozen_response(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
+    """``matrix`` (a canonical response CSR: float64, sorted indices) with its arrays made read-only.
+
+    Instances built on a frozen matrix share it instead of copying it: a shift's instance of the
+    shipped scenarios would otherwise hold its own 180 MB copy of the scenario's response times.
+    """
+    matrix.sort_indices()
+    for array in (matrix.data, matrix.indices, matrix.indptr):
+        array.flags.writeable = False
+    return matrix
+
+
+def _is_frozen(value: Any) -> bool:
+    """Whether ``value`` is a float64 CSR with sorted indices and read-only arrays (safe to share)."""
+    return (
+        isinstance(value, scipy.sparse.csr_matrix)
+        and value.dtype == np.float64
+        and value.has_sorted_indices
+        and not any(array.flags.writeable for array in (value.data, value.indices, value.indptr))
+    )
+
+
 def _as_response(value: Any, name: str, shape: tuple[int, int], problems: list[str]) -> scipy.sparse.csr_matrix:
-    """Copy ``value`` into a canonical response CSR, recording problems instead of raising."""
-    if scipy.sparse.issparse(value):
+    """``value`` as a canonical read-only response CSR (shared when already frozen, else a copy).
+
+    Records problems instead of raising.
+    """
+    if _is_frozen(value):
+        matrix = value
+    elif scipy.sparse.issparse(value):
         matrix = scipy.sparse.csr_matrix(value, dtype=float, copy=True)
         matrix.sort_indices()
     else:
@@ -116,7 +149,7 @@ def _as_response(value: Any, name: str, shape: tuple[int, int], problems: list[s
     same[row_starts[(row_starts > 0) & (row_starts < matrix.nnz)] - 1] = False
     if same.any():
         problems.append(f"{name}: repeated (demand node, site) pairs; build it with response_matrix_from_pairs")
-    return matrix
+    return frozen_response(matrix)
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -414,7 +447,9 @@ class CoverageParams:
         Minimum share of each group's Grade 1 demand that must be covered,
         ``{group label: share in [0, 1]}``; needs ``CoverageInstance.demand_group``.
     solver
-        ``"scip"`` or ``"cp-sat"`` (tuned: ``num_workers``, ``linearization_level=2``).
+        ``"scip"`` or ``"cp-sat"`` (tuned: ``num_workers``, ``linearization_level=2``), or ``"greedy"``:
+        the greedy + 1-swap plan of :mod:`models.greedy`, searched until the time limit, with the
+        submodular upper bound of :func:`models.greedy.submodular_bounds` (no MIP; far less memory).
     time_limit_s
         Wall-clock budget of the whole solve (all levels and the warm start), seconds.
     relative_gap
