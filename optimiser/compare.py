@@ -158,7 +158,7 @@ def compare(request: CompareRequest, out_dir: str | Path) -> CompareResult:
     out = Path(out_dir)
     with staging_folder(out) as staging:
         compared = [
-            _solve_and_write(label, definition, notes, scenario, request, staging)
+            _simulate(_solve_and_write(label, definition, notes, scenario, request, staging), request, staging)
             for label, definition, notes, scenario in scenarios
         ]
         result = _write(compared, request, staging)
@@ -170,7 +170,7 @@ def compare(request: CompareRequest, out_dir: str | Path) -> CompareResult:
 def _solve_and_write(
     label: str, definition: str, notes: tuple[str, ...], scenario: Scenario, request: CompareRequest, staging: Path
 ) -> _Compared:
-    """Optimise one configuration, sweep it, write its plan into ``staging`` and simulate it."""
+    """Optimise one configuration, sweep it and write its plan into ``staging``; its prepared scenario is let go."""
     log.info("scenario %s: %s", label, definition)
     solved = solve_with_progress(scenario, workers=request.workers)
     tradeoff = scenario_tradeoff(solved, points=request.sweep_points, target_grade1=request.target_grade1)
@@ -178,7 +178,6 @@ def _solve_and_write(
     folder = _slug(label)
     kpis = replace(solved.kpis, definition=definition, variant_notes=notes)
     write_plan(prepared, results, kpis, staging / folder)
-    simulated, incidents = _simulated(staging / folder, request)
     return _Compared(
         label=label,
         definition=definition,
@@ -190,9 +189,15 @@ def _solve_and_write(
         demand=demand_layer(prepared, results),
         locations=deployment_locations(prepared, results),
         bases=bases_layer(prepared),
-        simulated=simulated,
-        incidents=incidents,
+        simulated=None,
+        incidents=None,
     )
+
+
+def _simulate(item: _Compared, request: CompareRequest, staging: Path) -> _Compared:
+    """``item`` with the simulated attendance of its written plan (unchanged without replications)."""
+    simulated, incidents = _simulated(staging / item.folder, request)
+    return replace(item, simulated=simulated, incidents=incidents)
 
 
 def load_scenarios(request: CompareRequest) -> list[tuple[str, str, tuple[str, ...], Scenario]]:
