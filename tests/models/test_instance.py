@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse
 
 from models.errors import ModelInputError
-from models.instance import CoverageInstance, CoverageParams, response_matrix_from_pairs, single_standard_instance
+from models.instance import (
+    CoverageInstance,
+    CoverageParams,
+    frozen_response,
+    response_matrix_from_pairs,
+    single_standard_instance,
+)
 
 from .instances import five_node_instance
 
@@ -30,6 +38,34 @@ def test_dense_input_reads_inf_as_absent_and_keeps_zero():
 def test_instance_arrays_are_read_only_copies(five_nodes):
     with pytest.raises(ValueError, match="read-only"):
         five_nodes.grade1_demand[0] = 3.0
+
+
+def test_instances_share_a_frozen_response_matrix_and_copy_any_other(five_nodes):
+    """A frozen matrix is shared (read-only); a writable one is copied, so changing it later changes nothing."""
+    frozen = frozen_response(five_nodes.candidate_response_s.copy())
+    shared = dataclasses.replace(five_nodes, candidate_response_s=frozen)
+    assert shared.candidate_response_s is frozen
+    with pytest.raises(ValueError, match="read-only"):
+        shared.candidate_response_s.data[0] = 1.0
+    writable = five_nodes.candidate_response_s.copy()
+    copied = dataclasses.replace(five_nodes, candidate_response_s=writable)
+    writable.data[:] = 0.0
+    assert copied.candidate_response_s is not writable
+    assert copied.candidate_response_s.data.max() > 0
+
+
+def test_pairs_with_many_duplicates_keep_each_smallest_time():
+    """The sort-by-key build agrees with a dictionary of minima on random pairs with repeats."""
+    rng = np.random.default_rng(3)
+    rows, cols = rng.integers(0, 40, 2_000), rng.integers(0, 30, 2_000)
+    times = rng.uniform(0, 900, 2_000).round(0)
+    matrix = response_matrix_from_pairs(rows, cols, times, shape=(40, 30))
+    best: dict[tuple[int, int], float] = {}
+    for r, c, t in zip(rows.tolist(), cols.tolist(), times.tolist(), strict=True):
+        best[(r, c)] = min(t, best.get((r, c), np.inf))
+    coo = matrix.tocoo()
+    assert dict(zip(zip(coo.row.tolist(), coo.col.tolist(), strict=True), coo.data.tolist(), strict=True)) == best
+    assert matrix.has_canonical_format
 
 
 def test_validator_lists_every_bad_field_at_once():
