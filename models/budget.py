@@ -65,6 +65,7 @@ from models.coverage import (
     chosen_sites,
     floor_shares,
     infeasible_error,
+    mip_params,
     reduction_request,
     solve_model,
 )
@@ -355,7 +356,7 @@ def solve_location_budget(
         than the total or than a base's cars, or constraints (equity floors,
         ``max_changes``) no plan of that size meets.
     """
-    params = params if params is not None else CoverageParams()
+    params = mip_params(params if params is not None else CoverageParams())
     started = time.perf_counter()
     total = _check_total(total_locations)
     _check_fixed_fit(params, total)
@@ -385,7 +386,7 @@ def coverage_curve(
         plan of the next smaller one, so the first objective level (Grade 1
         cover, or the weighted objective) never falls as the total grows.
     """
-    params = params if params is not None else CoverageParams()
+    params = mip_params(params if params is not None else CoverageParams())
     checked = [_check_total(t, "totals") for t in totals]
     if not checked:
         return []
@@ -672,7 +673,7 @@ def solve_min_locations(
         For a target outside ``(0, 1]``, no Grade 1 demand, bad fixed sites
         (more than a base's cars), or constraints no plan meets.
     """
-    params = params if params is not None else CoverageParams()
+    params = mip_params(params if params is not None else CoverageParams())
     started = time.perf_counter()
     target = _check_target(target_share, instance)
     measure, weights = _measure(params)

@@ -45,7 +45,7 @@ from models.assign import check_assignable, complete_assignment
 from models.errors import ModelInputError, raise_if_problems
 from models.evaluate import Coverage, evaluate_plan, score_plan
 from models.formulation import CoverFloor, LinearModel, build_model, pairs_mask, plan_values
-from models.greedy import WarmStart, greedy_plan
+from models.greedy import WarmStart, greedy_plan, submodular_bounds
 from models.instance import CoverageInstance, CoverageParams, single_standard_instance
 from models.levels import LevelSpec, objective_levels
 from models.plan import LevelReport, Plan, SolveReport, SolveStatus, relative_gap
@@ -61,6 +61,10 @@ LEVEL_TIME_SHARE = 0.6
 GREEDY_TIME_SHARE = 0.1
 #: Share of the time limit kept for completing and evaluating the plan after the solver (at most 5 s).
 FINISH_TIME_SHARE = 0.05
+#: The solver name that keeps the greedy + swap plan (no MIP), see :func:`models.greedy.submodular_bounds`.
+GREEDY = "greedy"
+#: Warning when the greedy plan breaks a constraint of the model.
+GREEDY_INFEASIBLE = "the greedy plan does not meet every constraint (equity floor, max_changes, cover target)"
 #: Feasibility tolerance when checking a warm start against the model.
 HINT_TOLERANCE = 1e-6
 
@@ -204,6 +208,8 @@ def _level_warning(name: str, outcome: LevelOutcome | None) -> list[str]:
         return [f"level {name}: no time left, not optimised (raise time_limit_s)"]
     if outcome.values is None:
         return [f"level {name}: the solver found no plan in time; kept the previous plan (warm start)"]
+    if not math.isfinite(outcome.bound):
+        return [f"level {name}: the solver proved no bound in time, so the gap is unknown (raise time_limit_s)"]
     return []
 
 
@@ -261,7 +267,8 @@ def _best_group_shares(
         c = np.zeros(model.n_vars)
         c[model.grade1_vars[members, 0]] = block.weight[members]
         alone = dataclasses.replace(model, objectives=(c,), constants=(problem.group_base_covered[g],))
-        backend = make_backend(params.solver, alone, seed=params.seed, num_workers=params.num_workers, tolerance=0.0)
+        solver = "scip" if params.solver == GREEDY else params.solver  # the greedy proves nothing; a MIP can
+        backend = make_backend(solver, alone, seed=params.seed, num_workers=params.num_workers, tolerance=0.0)
         outcome = backend.solve(0, hint=None, time_limit_s=budget, gaps=(0.0, 0.0))
         total = max(problem.group_total[g], 1e-300)
         found = (alone.constants[0] + outcome.objective) / total if outcome.values is not None else 0.0
@@ -382,9 +389,50 @@ def _warm_start(
     params: CoverageParams,
     started: float,
     limits: SiteLimits,
-) -> WarmStart:
-    deadline = started + GREEDY_TIME_SHARE * params.time_limit_s
+    deadline: float,
+) -> WarmStart | None:
+    """The greedy plan: the whole time for ``solver = "greedy"``, else a share of it (``None`` without a warm start)."""
+    if params.solver != GREEDY and not params.warm_start:
+        return None
+    if params.solver != GREEDY:
+        deadline = started + GREEDY_TIME_SHARE * params.time_limit_s
     return greedy_plan(problem, levels, floors=floors, deadline=deadline, total_sites=limits.total_sites)
+
+
+def mip_params(params: CoverageParams) -> CoverageParams:
+    """``params`` for a question only a MIP answers (a budget, the fewest sites): ``"greedy"`` becomes SCIP."""
+    return dataclasses.replace(params, solver="scip") if params.solver == GREEDY else params
+
+
+def _greedy_solved(
+    problem: ReducedProblem,
+    levels: tuple[LevelSpec, ...],
+    model: LinearModel,
+    warm: WarmStart,
+    params: CoverageParams,
+    limits: SiteLimits,
+) -> Solved | None:
+    """The greedy + swap plan as the solve (``solver = "greedy"``), each level with its submodular bound.
+
+    ``None`` when the plan breaks a constraint the greedy does not enforce (``max_changes``, or an
+    equity floor it could not reach): the caller then solves the MIP.
+    """
+    values = plan_values(model, problem, pairs_mask(model, warm.pairs))
+    if not _feasible(model, values):
+        return None
+    most_sites = int(problem.locations.sum())
+    if limits.total_sites is not None:
+        most_sites = min(most_sites, limits.total_sites)
+    bounds = submodular_bounds(problem, levels, warm.pairs, most_sites)
+    reports = []
+    for i, (level, bound) in enumerate(zip(levels, bounds, strict=True)):
+        objective = model.constants[i] + float(model.objectives[i] @ values)
+        bound = max(bound, objective)
+        gap = relative_gap(objective, bound)
+        status = SolveStatus.OPTIMAL if gap <= 1e-9 else SolveStatus.HEURISTIC
+        status = SolveStatus.FEASIBLE if status is SolveStatus.HEURISTIC and gap <= params.relative_gap else status
+        reports.append(LevelReport(level.name, status, objective, bound, gap, warm.seconds if i == 0 else 0.0))
+    return Solved(values, tuple(reports), GREEDY, ())
 
 
 def _fallback(
@@ -403,7 +451,7 @@ def _fallback(
     reports = tuple(_level_report(level.name, model, i, values, None, params) for i, level in enumerate(levels))
     warnings = ["the solver found no plan within time_limit_s; this is the greedy plan"]
     if not _feasible(model, values):
-        warnings.append("the greedy plan does not meet every constraint (equity floor, max_changes, cover target)")
+        warnings.append(GREEDY_INFEASIBLE)
     for text in warnings:
         log.warning(text)
     return Solved(values, reports, "greedy", tuple(warnings))
@@ -447,13 +495,19 @@ def solve_model(
     """
     limits = limits if limits is not None else SiteLimits()
     deadline = started + params.time_limit_s - min(FINISH_TIME_SHARE * params.time_limit_s, 5.0)
-    if warm is None and params.warm_start:
-        warm = _warm_start(problem, levels, floors, params, started, limits)
+    if warm is None:
+        warm = _warm_start(problem, levels, floors, params, started, limits, deadline)
     model = build_model(
         problem, levels, floors=floors, max_changes=params.max_changes,
         total_sites=limits.total_sites, cover_floor=limits.cover_floor,
     )  # fmt: skip
     log.info("model: %d variables, %d rows, %d nonzeros", model.n_vars, model.matrix.shape[0], model.matrix.nnz)
+    if params.solver == GREEDY and warm is not None:
+        greedy = _greedy_solved(problem, levels, model, warm, params, limits)
+        if greedy is not None:
+            return model, greedy
+        log.warning("%s; solving the MIP with SCIP from it instead", GREEDY_INFEASIBLE)
+        params = dataclasses.replace(params, solver="scip")
     hint = plan_values(model, problem, pairs_mask(model, warm.pairs)) if warm is not None else None
     if hint is not None and not _feasible(model, hint):
         hint = None

@@ -259,4 +259,6 @@ def make_backend(
     """Create the back end called ``name`` (``"scip"`` or ``"cp-sat"``) for ``model``."""
     if name == "scip":
         return ScipBackend(model, seed=seed, tolerance=tolerance)
-    return CpSatBackend(model, seed=seed, num_workers=num_workers)
+    if name == "cp-sat":
+        return CpSatBackend(model, seed=seed, num_workers=num_workers)
+    raise ValueError(f"no MIP back end called {name!r}: 'scip' or 'cp-sat'")

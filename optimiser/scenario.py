@@ -27,7 +27,7 @@ DEFAULT_STANDARD = "force-2018"
 
 SHIFT_NAMES = ("early", "late", "night")
 OBJECTIVES = ("ranked", "weighted")
-SOLVERS = ("scip", "cp-sat")
+SOLVERS = ("scip", "cp-sat", "greedy")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -113,3 +115,27 @@ def test_both_solvers_reach_the_same_optimum(seed, objective):
     np.testing.assert_allclose(
         tuple(scip.objective_values.values()), tuple(cpsat.objective_values.values()), rtol=1e-7, atol=1e-9
     )
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), option=st.integers(0, len(OPTIONS) - 1))
+def test_the_greedy_solver_bounds_the_optimum(seed, option):
+    """``solver = "greedy"``: a valid plan scored like any other, each level's bound at least the best plan's value.
+
+    A plan that breaks ``max_changes`` (the greedy ignores it) is handed to SCIP instead.
+    """
+    instance = tiny_instance(np.random.default_rng(seed))
+    params = _params(instance, seed, solver="greedy", **OPTIONS[option])
+    plan = solve_double_standard(instance, params)
+    best = brute_force(instance, params)
+    got = tuple(plan.objective_values.values())
+    assert tuple(score_plan(instance, plan.sites, plan.site_bases, params).values()) == pytest.approx(got)
+    assert got[0] <= best[0] + 1e-7
+    for level, value in zip(plan.report.levels, best, strict=True):
+        assert level.objective == pytest.approx(got[plan.report.levels.index(level)], rel=1e-9, abs=1e-9)
+        assert level.bound >= value - 1e-7 * max(1.0, abs(value))
+        assert level.status in ("optimal", "feasible", "heuristic")
+    if plan.report.solver == "greedy":
+        assert math.isinf(plan.report.levels[-1].bound) == bool(params.current_plan)  # kept pairs: no bound
+    for b, p in enumerate(instance.locations_per_base):
+        assert len(plan.sites_of_base(b)) == p

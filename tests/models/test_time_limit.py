@@ -57,3 +57,13 @@ def test_the_solvers_infinity_is_no_bound():
 
     assert _finite_or_inf(1e20) == math.inf and _finite_or_inf(-1e20) == math.inf
     assert _finite_or_inf(35091.6) == 35091.6
+
+
+def test_a_plan_without_a_bound_carries_a_warning():
+    """A solver that stops with a plan but no bound (SCIP under load) must say the gap is unknown."""
+    from models.coverage import _level_warning
+    from models.solvers import LevelOutcome
+
+    outcome = LevelOutcome(np.ones(3), False, 10.0, math.inf, False, 1.0)
+    assert any("no bound" in text for text in _level_warning("grade1", outcome))
+    assert _level_warning("grade1", LevelOutcome(np.ones(3), False, 10.0, 12.0, False, 1.0)) == []
