@@ -15,8 +15,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
-
 from geodata.cache_files import (
     CAP_ENV,
     DEFAULT_CAP_GB,
@@ -35,6 +33,7 @@ from optimiser import jobs
 from optimiser.calibrate import CalibrateRequest, calibrate, carry_calibration
 from optimiser.compare import CompareRequest, compare
 from optimiser.console import (
+    output_console,
     print_base_summary,
     print_cache_usage,
     print_calibration,
@@ -434,7 +433,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         standard=args.standard,
     )
     result = compare(request, args.out)
-    console = Console()
+    console = output_console()
     print_comparison(result, console)  # its notes include the plans' site checks
     return 0
 
@@ -496,7 +495,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         standard=args.standard,
     )
     result = evaluate(request, args.out)
-    print_evaluation(result, Console())
+    print_evaluation(result, output_console())
     return 0
 
 
@@ -554,7 +553,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
         standard=args.standard,
     )
     result = simulate_plan(request, args.out)
-    print_simulation(result.summary, result.published, Console())
+    print_simulation(result.summary, result.published, output_console())
     return 0
 
 
@@ -594,7 +593,9 @@ def _add_calibrate(commands: argparse._SubParsersAction) -> None:
 def _run_calibrate(args: argparse.Namespace) -> int:
     if args.apply_from:
         path = carry_calibration(args.scenario, args.apply_from, args.out)
-        Console().print(f"carried the fitted values of {args.apply_from} into {path} (see carried_from)", markup=False)
+        output_console().print(
+            f"carried the fitted values of {args.apply_from} into {path} (see carried_from)", markup=False
+        )
         return 0
     if not args.published:
         raise InputDataError("needs --published FILE to fit to (or --apply-from CALIBRATED.toml)", source="calibrate")
@@ -608,7 +609,7 @@ def _run_calibrate(args: argparse.Namespace) -> int:
         max_evaluations=args.max_evaluations,
         workers=args.workers,
     )
-    print_calibration(calibrate(request), Console())
+    print_calibration(calibrate(request), output_console())
     return 0
 
 
@@ -681,7 +682,7 @@ def _add_cache(commands: argparse._SubParsersAction) -> None:
 
 def _run_cache(args: argparse.Namespace) -> int:
     folder = default_cache_dir()
-    console = Console()
+    console = output_console()
     if args.action == "clear":
         kinds = tuple(KINDS) if args.kind is None else ("matrices" if args.kind == "matrices" else "travel tables",)
         removed = clear_cache(folder, kinds)
@@ -711,7 +712,7 @@ def _run_synth(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    console = Console()
+    console = output_console()
     network = load_network("default")
     print_validation(jobs.validate(network), console)
     print_base_summary(jobs.base_to_lsoa_summary(network), console)
@@ -736,7 +737,7 @@ def _run_optimise(args: argparse.Namespace) -> int:
     judge = JudgeOptions(improve=args.improve, replications=args.replications, seed=args.seed, days=args.days)
     scenario = with_standard(load_scenario(args.scenario), args.standard)
     result = optimise(scenario, args.out, workers=args.workers, judge=judge)
-    console = Console()
+    console = output_console()
     if result.kpis.simulated is not None:
         simulated = result.kpis.simulated
         print_simulation(simulated, published_figures(simulated["parameters"]["calibration"]), console)
@@ -759,7 +760,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        print_validation(report, Console())
+        print_validation(report, output_console())
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,19 @@ from optimiser.jobs import BaseSummary
 from optimiser.published import PublishedFigures
 from optimiser.simulation_report import headline_rows, share_text
 from optimiser.site_checks import site_check_lines
+
+#: Width of what the commands print into a file or pipe (rich's default of 80 columns truncates the wider
+#: tables, e.g. the standards table's "force-…"); ``$COLUMNS`` overrides it.
+PIPED_WIDTH = 120
+
+
+def output_console() -> Console:
+    """The console the commands print to: the terminal's width, or :data:`PIPED_WIDTH` into a file or pipe."""
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=PIPED_WIDTH)
+    return console
+
 
 GROUP_TITLES = {
     "calibration": "calibration",

@@ -29,3 +29,13 @@ def test_a_share_of_no_demand_is_a_dash_not_nan():
     text = printed(kpis(grade1=grade))
     assert "by base: Stafford 90.0%, Burton –" in text
     assert "nan" not in text.lower()
+
+
+def test_output_into_a_pipe_is_wide_enough_for_the_tables(monkeypatch):
+    """rich's 80 columns truncate the standards table in a log file; piped output is 120 unless $COLUMNS says."""
+    from optimiser.console import PIPED_WIDTH, output_console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert output_console().width == PIPED_WIDTH
+    monkeypatch.setenv("COLUMNS", "90")
+    assert output_console().width == 90
