@@ -33,7 +33,13 @@ from geodata.errors import InputDataError
 from maps.compare import AreaTable, ComparisonPageData, ScenarioLayers, build_comparison_page
 from maps.tradeoff import TradeoffCurve, tradeoff_chart_png
 from models.kpis import PlanKpis
-from optimiser.compare_table import ScenarioColumn, comparison_table, formatted_table, markdown_table
+from optimiser.compare_table import (
+    ScenarioColumn,
+    comparison_table,
+    fold_same_rows,
+    formatted_table,
+    markdown_table,
+)
 from optimiser.compare_verdict import Configuration, area_table, spare_car_notes, split_area_table, verdict
 from optimiser.difference import cover_difference, difference_totals
 from optimiser.markdown import markdown_frame
@@ -255,7 +261,7 @@ def _write(compared: list[_Compared], request: CompareRequest, staging: Path) ->
     verdicts += spare  # a change one measure cannot see belongs beside the verdict, not among the caveats
     notes = [*sites, *_notes(compared, {"travel only": totals, "with busy cars": expected_totals}, request)]
     table.to_csv(staging / "comparison.csv", index=False)
-    shown, same = _fold_same_rows(text)
+    shown, same = fold_same_rows(text)
     (staging / "comparison.md").write_text(_markdown(compared, shown, same, notes, verdicts, areas))
     if chart is not None:
         (staging / "tradeoff.png").write_bytes(chart)
@@ -410,21 +416,6 @@ def _notes(compared: list[_Compared], totals: dict[str, dict[str, float]], reque
             f"exact optima. The values are in tradeoff.csv. Sweep method: {methods}."
         )
     return notes
-
-
-#: Sections of the formatted table always shown, even where every scenario has the same value (the cost).
-ALWAYS_SHOWN = ("scenario", "resources")
-
-
-def _fold_same_rows(text: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The formatted table split into the rows that differ between scenarios and the rest (folded away).
-
-    The local-authority rows are left out (the per-area table has them; ``comparison.csv`` keeps them).
-    """
-    text = text[~text["section"].str.endswith("by local authority")]
-    labels = [c for c in text.columns if c not in ("section", "metric") and not str(c).startswith("change ")]
-    same = text[labels].nunique(axis=1, dropna=False).eq(1) & ~text["section"].isin(ALWAYS_SHOWN)
-    return text[~same].reset_index(drop=True), text[same].reset_index(drop=True)
 
 
 def _markdown(

@@ -285,3 +285,18 @@ def markdown_table(text: pd.DataFrame) -> str:
         lines.append(markdown_row([f"**{section}**", *[""] * (len(columns) - 1)]))
         lines += [markdown_row(row) for row in group[columns].itertuples(index=False)]
     return "\n".join(lines) + "\n"
+
+
+#: Sections of the formatted table always shown, even where every scenario has the same value (the cost).
+ALWAYS_SHOWN = ("scenario", "resources")
+
+
+def fold_same_rows(text: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The formatted table split into the rows that differ between scenarios and the rest (folded away).
+
+    The local-authority rows are left out (the per-area table has them; ``comparison.csv`` keeps them).
+    """
+    text = text[~text["section"].str.endswith("by local authority")]
+    labels = [c for c in text.columns if c not in ("section", "metric") and not str(c).startswith("change ")]
+    same = text[labels].nunique(axis=1, dropna=False).eq(1) & ~text["section"].isin(ALWAYS_SHOWN)
+    return text[~same].reset_index(drop=True), text[same].reset_index(drop=True)

@@ -22,7 +22,7 @@ from geodata.validation import ErrorStats, ValidationReport
 from models.kpis import PlanKpis, is_no_demand
 from optimiser.calibrate import FIGURES, CalibrationResult
 from optimiser.compare import CompareResult
-from optimiser.compare_table import formatted_table
+from optimiser.compare_table import fold_same_rows, formatted_table
 from optimiser.evaluate import EvaluateResult
 from optimiser.jobs import BaseSummary
 from optimiser.published import PublishedFigures
@@ -229,17 +229,22 @@ def print_standards(kpis: PlanKpis, console: Console) -> None:
 
 
 def print_comparison(result: CompareResult, console: Console) -> None:
-    """Print the comparison table (without the local authority rows) and where the files are."""
-    text = formatted_table(result.table)
-    keep = ~text["section"].str.endswith("by local authority") & (text["metric"] != "definition")
-    table = Table(title="Comparison (modelled; 'travel only' is an upper bound on attendance)")
-    for column in text.columns:
-        table.add_column(str(column), justify="left" if column in ("section", "metric") else "right")
-    for _, row in text[keep].iterrows():
-        table.add_row(*[str(value) for value in row])
-    console.print(table)
+    """Print the verdict, then the rows that differ between configurations, and where the files are.
+
+    The rows with the same value everywhere and the local-authority rows are left to ``comparison.md``.
+    """
     for paragraph in result.verdict:
         console.print(f"[bold]verdict[/bold] {escape(paragraph).replace('**', '')}")
+    shown, same = fold_same_rows(formatted_table(result.table))
+    shown = shown[shown["metric"] != "definition"]
+    table = Table(title="Rows that differ (simulated first; 'travel only' is an upper bound on attendance)")
+    for column in shown.columns:
+        table.add_column(str(column), justify="left" if column in ("section", "metric") else "right")
+    for _, row in shown.iterrows():
+        table.add_row(*[str(value) for value in row])
+    console.print(table)
+    if len(same):
+        console.print(f"{len(same)} rows with the same value in every configuration: see comparison.md")
     for flag in result.flags:
         console.print(f"[bold]note[/bold] {escape(flag)}")
     console.print(f"wrote {', '.join(str(path) for path in result.files)}")

@@ -9,7 +9,8 @@ import pytest
 
 from geodata.atomic import run_record_path
 from optimiser.cli import main
-from optimiser.compare import ALWAYS_SHOWN, CompareRequest, compare
+from optimiser.compare import CompareRequest, compare
+from optimiser.compare_table import ALWAYS_SHOWN
 from optimiser.overrides import Overrides
 
 SMALL = "tests/data/scenarios/small.toml"
@@ -248,3 +249,21 @@ def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch, c
     assert "verdict By simulated attendance, 3 replications of 20 days" in terminal
     assert "verdict Spare cars changed with no change in deployment locations" in terminal
     assert markdown.index("Spare cars changed") < markdown.index("## Side by side")  # beside the verdict
+
+
+def test_the_terminal_leads_with_the_verdict_and_shows_only_the_rows_that_differ(compared):
+    from rich.console import Console
+
+    from optimiser.compare_table import fold_same_rows, formatted_table
+    from optimiser.console import print_comparison
+
+    result, _ = compared
+    console = Console(record=True, width=160)
+    print_comparison(result, console)
+    text = console.export_text()
+    assert text.startswith("verdict ")
+    assert text.index("verdict ") < text.index("Rows that differ")
+    _, same = fold_same_rows(formatted_table(result.table))
+    assert len(same) and f"{len(same)} rows with the same value in every configuration" in text
+    for metric in same["metric"]:
+        assert f"│ {metric} " not in text.replace("  ", " ")
