@@ -141,14 +141,19 @@ def _check_archive(
         raise InputDataError("does not match the requested matrix", source="matrix cache", problems=problems)
 
 
+def _compact_index(index: np.ndarray, n_points: int) -> np.ndarray:
+    """Point positions stored as int32 when they fit (a third off a matrix file; read back as int64)."""
+    return index.astype(np.int32) if n_points < np.iinfo(np.int32).max else index
+
+
 def _store(path: Path, key: str, matrix: TravelTimeMatrix) -> None:
     """Write ``matrix`` atomically; a failure to write is logged, never raised."""
     arrays = {
         "key": np.array(key),
         "format_version": np.array(FORMAT_VERSION),
         "cutoff_s": np.array(matrix.cutoff_s),
-        "origin_index": matrix.origin_index,
-        "destination_index": matrix.destination_index,
+        "origin_index": _compact_index(matrix.origin_index, len(matrix.origins)),
+        "destination_index": _compact_index(matrix.destination_index, len(matrix.destinations)),
         "travel_time_s": matrix.travel_time_s,
     }
     for label, points in (("origin", matrix.origins), ("destination", matrix.destinations)):

@@ -88,6 +88,7 @@ def test_cached_file_loads_without_pickle(tmp_path: Path, compute: CountingCompu
     with np.load(path, allow_pickle=False) as archive:
         assert archive["origin_ids"].dtype.kind == "U"
         assert archive["travel_time_s"].tolist() == [60.0]
+        assert archive["origin_index"].dtype == archive["destination_index"].dtype == np.int32  # read back as int64
 
 
 def test_changed_travel_time_misses(tmp_path: Path, compute: CountingCompute) -> None:
