@@ -737,6 +737,7 @@ def _run_optimise(args: argparse.Namespace) -> int:
     judge = JudgeOptions(improve=args.improve, replications=args.replications, seed=args.seed, days=args.days)
     scenario = with_standard(load_scenario(args.scenario), args.standard)
     result = optimise(scenario, args.out, workers=args.workers, judge=judge)
+    log.info("wrote %s into %s", ", ".join(path.name for path in result.files), args.out)
     console = output_console()
     if result.kpis.simulated is not None:
         simulated = result.kpis.simulated

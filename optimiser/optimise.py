@@ -110,7 +110,7 @@ def optimise(
     if judge.replications:
         kpis = dataclasses.replace(kpis, simulated=simulate_solved(solved, kpis, judge, workers=workers))
     files = write_plan(solved.prepared, solved.results, kpis, out_dir)
-    log.info("wrote %s into %s", ", ".join(f.name for f in files), Path(out_dir))
+    log.debug("wrote %s into %s", ", ".join(f.name for f in files), Path(out_dir))  # the CLI says where
     return OptimiseResult(files, kpis, time.perf_counter() - started)
 
 
