@@ -7,6 +7,8 @@ Playwright never downloads a browser here; it drives ``/usr/bin/chromium``
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,25 @@ def watch(page) -> dict:
         ),
     )
     return seen
+
+
+@contextmanager
+def offline_page(path: Path, *, width: int = 1280, height: int = 720) -> Iterator[tuple[object, dict]]:
+    """Open ``path`` in headless chromium, network off, at ``width`` x ``height``; yields ``(page, seen)``.
+
+    ``seen`` is :func:`watch`'s record. Skips the test when chromium is not installed.
+    """
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height}, offline=True)
+            page = context.new_page()
+            seen = watch(page)
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            yield page, seen
+            context.close()
+        finally:
+            browser.close()

@@ -23,7 +23,7 @@ from maps import layers
 from optimiser.cli import main
 from optimiser.plan_settings import PlanSettings
 from optimiser.report import TOWN_LABELS, chart_path, with_place_names, write_report
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium, watch
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, offline_page, require_chromium, watch
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "small.toml"
 BNG = "EPSG:27700"
@@ -156,27 +156,15 @@ def _open_offline(browser, page_path: Path, shifts: list[str], screenshot: Path)
 @pytest.mark.browser
 def test_report_fits_a_1280x720_screen(small_report, tmp_path_factory, record_property):
     """At 1280 x 720 the legend does not cover the layer list, and the towns are labelled."""
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
     screenshot = tmp_path_factory.mktemp("screenshots") / "small-report-1280x720.png"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 720}, offline=True)
-            page = context.new_page()
-            seen = watch(page)
-            page.goto(small_report.resolve().as_uri(), wait_until="load")
-            page.wait_for_selector(".leaflet-container .hubplan-location", timeout=20_000)
-            boxes = {
-                name: page.locator(selector).first.bounding_box()
-                for name, selector in (("legend", ".hubplan-legend"), ("layers", ".leaflet-control-layers"))
-            }
-            towns = page.locator(".hubplan-town").count()
-            page.screenshot(path=str(screenshot))
-            context.close()
-        finally:
-            browser.close()
+    with offline_page(small_report) as (page, seen):
+        page.wait_for_selector(".leaflet-container .hubplan-location", timeout=20_000)
+        boxes = {
+            name: page.locator(selector).first.bounding_box()
+            for name, selector in (("legend", ".hubplan-legend"), ("layers", ".leaflet-control-layers"))
+        }
+        towns = page.locator(".hubplan-town").count()
+        page.screenshot(path=str(screenshot))
     record_property("screenshot", str(screenshot))
     print(f"1280x720 screenshot: {screenshot}; boxes {boxes}")
     assert seen["errors"] == [] and seen["outside_requests"] == []
@@ -192,36 +180,24 @@ def test_report_fits_a_1280x720_screen(small_report, tmp_path_factory, record_pr
 @pytest.mark.browser
 def test_report_prints_as_a_handout(small_report, tmp_path_factory, record_property):
     """Printed (A4 landscape): map and controls hidden, a title block, every KPI section open, a page a shift."""
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
     shifts = list(json.loads((small_report.parent / "kpis.json").read_text())["grade1"]["by_shift"])
     folder = tmp_path_factory.mktemp("screenshots")
     screenshot, pdf = folder / "small-report-printed.png", folder / "small-report.pdf"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 720}, offline=True)
-            page = context.new_page()
-            seen = watch(page)
-            page.goto(small_report.resolve().as_uri(), wait_until="load")
-            page.emulate_media(media="print")
-            page.screenshot(path=str(screenshot), full_page=True)
-            visible = {
-                name: page.locator(selector).first.is_visible()
-                for name, selector in (
-                    ("map", ".leaflet-container"),
-                    ("layers", ".leaflet-control-layers"),
-                    ("title", ".hubplan-titleblock"),
-                )
-            }
-            closed = page.locator(".hubplan-print details:not([open])").count()
-            shift_pages = page.locator(".hubplan-shift-page").count()
-            images = page.locator(".hubplan-shift-page img").evaluate_all("els => els.map(e => e.naturalWidth)")
-            page.pdf(path=str(pdf), format="A4", landscape=True, prefer_css_page_size=True)
-            context.close()
-        finally:
-            browser.close()
+    with offline_page(small_report) as (page, seen):
+        page.emulate_media(media="print")
+        page.screenshot(path=str(screenshot), full_page=True)
+        visible = {
+            name: page.locator(selector).first.is_visible()
+            for name, selector in (
+                ("map", ".leaflet-container"),
+                ("layers", ".leaflet-control-layers"),
+                ("title", ".hubplan-titleblock"),
+            )
+        }
+        closed = page.locator(".hubplan-print details:not([open])").count()
+        shift_pages = page.locator(".hubplan-shift-page").count()
+        images = page.locator(".hubplan-shift-page img").evaluate_all("els => els.map(e => e.naturalWidth)")
+        page.pdf(path=str(pdf), format="A4", landscape=True, prefer_css_page_size=True)
     record_property("screenshot", str(screenshot))
     print(f"printed screenshot: {screenshot}; pdf: {pdf}")
     assert seen["errors"] == [] and seen["outside_requests"] == []
