@@ -19,8 +19,10 @@ class SolveStatus(enum.StrEnum):
     ``OPTIMAL``: proved optimal. ``FEASIBLE``: stopped at the requested
     relative gap. ``TIME_LIMIT``: stopped by the time limit with a plan (the
     solver's incumbent, or the greedy warm start if the solver had none).
-    ``HEURISTIC``: a heuristic plan (greedy and swap search), no solver and no
-    bound. ``INFEASIBLE``: no plan meets the constraints.
+    ``HEURISTIC``: a heuristic plan (greedy and swap search), no MIP solver; its
+    bound, when finite, is the greedy's submodular bound
+    (:func:`models.greedy.submodular_bounds`). ``INFEASIBLE``: no plan meets the
+    constraints.
     """
 
     OPTIMAL = "optimal"
