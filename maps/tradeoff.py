@@ -100,6 +100,10 @@ class TradeoffCurve:
         Locations per shift each sweep point's plan actually opens (a heuristic may stop short of the count),
         or ``None``. A bar of the lower panel ending at a point that opened fewer than asked is hatched: the
         search stopped there, so the bar does not show what a further location could buy.
+    grade1_simulated_share, configured_simulated_share
+        Simulated Grade 1 within target (call to arrival, busy cars) of each sweep point's plan and of the
+        plan as configured (the comparison table's figure), or ``None``. When every curve has them, the
+        lower panel shows what the next location buys in simulated attendance.
 
     Raises
     ------
@@ -117,15 +121,17 @@ class TradeoffCurve:
     configured_expected_share: float | None = None
     heuristic: bool = False
     opened: np.ndarray | None = None
+    grade1_simulated_share: np.ndarray | None = None
+    configured_simulated_share: float | None = None
 
     def __post_init__(self) -> None:
         locations = np.asarray(self.locations)
         size = locations.size if locations.ndim == 1 else -1
         problems = _location_problems(locations)
         problems += _share_problems("grade1_share", np.asarray(self.grade1_share, dtype=float), size)
-        if self.grade1_expected_share is not None:
-            expected = np.asarray(self.grade1_expected_share, dtype=float)
-            problems += _share_problems("grade1_expected_share", expected, size)
+        for name in ("grade1_expected_share", "grade1_simulated_share"):
+            if getattr(self, name) is not None:
+                problems += _share_problems(name, np.asarray(getattr(self, name), dtype=float), size)
         problems += _scalar_problems(self)
         if self.opened is not None and np.asarray(self.opened).shape != (size,):
             problems.append(
@@ -135,18 +141,24 @@ class TradeoffCurve:
             raise ReportDataError([f"trade-off curve {self.scenario!r}: {problem}" for problem in problems])
         object.__setattr__(self, "locations", locations.astype(np.int64))
         object.__setattr__(self, "grade1_share", np.asarray(self.grade1_share, dtype=float))
-        if self.grade1_expected_share is not None:
-            object.__setattr__(self, "grade1_expected_share", np.asarray(self.grade1_expected_share, dtype=float))
+        for name in ("grade1_expected_share", "grade1_simulated_share"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=float))
 
-    def marginal_share(self, *, busy: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def marginal_share(self, *, measure: str = "travel") -> tuple[np.ndarray, np.ndarray]:
         """Midpoints between sweep points and the extra Grade 1 share per extra location there (fraction).
 
-        Travel-only share, or with ``busy`` the share with busy cars (which must be given).
+        ``measure`` is ``"travel"`` (travel only), ``"busy"`` (with busy cars) or ``"simulated"``; the
+        last two must be given.
         """
         steps = np.diff(self.locations).astype(float)
-        shares = self.grade1_expected_share if busy else self.grade1_share
+        shares = {
+            "travel": self.grade1_share,
+            "busy": self.grade1_expected_share,
+            "simulated": self.grade1_simulated_share,
+        }[measure]
         if shares is None:
-            raise ValueError("marginal_share(busy=True) needs grade1_expected_share")
+            raise ValueError(f"marginal_share(measure={measure!r}) needs that measure's shares")
         return (self.locations[:-1] + self.locations[1:]) / 2.0, np.diff(shares) / steps
 
     def stopped_short(self) -> np.ndarray:
@@ -194,9 +206,10 @@ def _scalar_problems(curve: TradeoffCurve) -> list[str]:
     share = _as_float(curve.configured_share)
     if not 0.0 <= share <= 1.0:
         problems.append(f"configured_share: expected a share in [0, 1], got {curve.configured_share!r}")
-    expected = curve.configured_expected_share
-    if expected is not None and not 0.0 <= _as_float(expected) <= 1.0:
-        problems.append(f"configured_expected_share: expected None or a share in [0, 1], got {expected!r}")
+    for name in ("configured_expected_share", "configured_simulated_share"):
+        value = getattr(curve, name)
+        if value is not None and not 0.0 <= _as_float(value) <= 1.0:
+            problems.append(f"{name}: expected None or a share in [0, 1], got {value!r}")
     minimum = curve.min_locations_for_target
     if minimum is not None and (isinstance(minimum, bool) or not isinstance(minimum, int | np.integer) or minimum < 0):
         problems.append(f"min_locations_for_target: expected None or a non-negative integer, got {minimum!r}")
@@ -313,6 +326,31 @@ def _draw_curve(ax: Axes, curve: TradeoffCurve, k: int) -> None:
             gid=f"expected-{k}",
             zorder=3,
         )
+    if curve.grade1_simulated_share is not None:
+        ax.plot(
+            curve.locations,
+            curve.grade1_simulated_share,
+            color=colour,
+            linestyle=":",
+            marker="s",
+            markersize=4.5,
+            linewidth=2.0,
+            gid=f"simulated-{k}",
+            zorder=4,
+        )
+    if curve.configured_simulated_share is not None:
+        ax.plot(
+            [float(curve.configured_locations)],
+            [float(curve.configured_simulated_share)],
+            linestyle="none",
+            marker="D",
+            markersize=8,
+            color=colour,
+            markeredgecolor="#111111",
+            markeredgewidth=0.9,
+            gid=f"configured-simulated-{k}",
+            zorder=5,
+        )
     if curve.configured_expected_share is not None:
         ax.plot(
             [float(curve.configured_locations)],
@@ -340,11 +378,16 @@ def _draw_curve(ax: Axes, curve: TradeoffCurve, k: int) -> None:
     )
 
 
+#: Room left under the lowest point for the legend, as a share of the range the curves span.
+LEGEND_ROOM = 0.4
+
+
 def _set_share_limits(ax: Axes, curves: list[TradeoffCurve], target_share: float | None) -> None:
     values = [value for curve in curves for value in _shares(curve)]
     if target_share is not None:
         values.append(float(target_share))
-    low = max(0.0, math.floor((min(values) - 0.02) * 20.0) / 20.0)
+    room = LEGEND_ROOM * (max(values) - min(values))  # for the legend, below the lowest point
+    low = max(0.0, math.floor((min(values) - 0.02 - room) * 20.0) / 20.0)
     high = min(1.0, math.ceil((max(values) + 0.02) * 20.0) / 20.0)
     ax.set_ylim(low, max(high, low + 0.05))
     counts = [float(x) for curve in curves for x in _counts(curve)]
@@ -355,10 +398,12 @@ def _set_share_limits(ax: Axes, curves: list[TradeoffCurve], target_share: float
 
 def _shares(curve: TradeoffCurve) -> list[float]:
     shares = [*curve.grade1_share.tolist(), float(curve.configured_share)]
-    if curve.configured_expected_share is not None:
-        shares.append(float(curve.configured_expected_share))
-    if curve.grade1_expected_share is not None:
-        shares += curve.grade1_expected_share.tolist()
+    for value in (curve.configured_expected_share, curve.configured_simulated_share):
+        if value is not None:
+            shares.append(float(value))
+    for values in (curve.grade1_expected_share, curve.grade1_simulated_share):
+        if values is not None:
+            shares += values.tolist()
     return shares
 
 
@@ -433,7 +478,7 @@ def _draw_marginal(ax: Axes, curves: list[TradeoffCurve]) -> None:
     for k, curve in enumerate(curves):
         if curve.locations.size < 2:
             continue
-        middle, gain = curve.marginal_share(busy=_marginal_with_busy_cars(curves))
+        middle, gain = curve.marginal_share(measure=_marginal_measure(curves))
         offset = (k - (len(curves) - 1) / 2.0) * width
         bars = ax.bar(
             middle + offset,
@@ -465,9 +510,20 @@ def _draw_marginal(ax: Axes, curves: list[TradeoffCurve]) -> None:
     ax.margins(y=0.18)
 
 
-def _marginal_with_busy_cars(curves: list[TradeoffCurve]) -> bool:
-    """The lower panel shows the share with busy cars when every curve has it (travel-only cover saturates first)."""
-    return all(curve.grade1_expected_share is not None for curve in curves)
+def _marginal_measure(curves: list[TradeoffCurve]) -> str:
+    """The lower panel's measure: simulated when every curve has it, else with busy cars, else travel only.
+
+    Travel-only cover saturates first, then cover with busy cars; simulated attendance does not.
+    """
+    if all(curve.grade1_simulated_share is not None for curve in curves):
+        return "simulated"
+    if all(curve.grade1_expected_share is not None for curve in curves):
+        return "busy"
+    return "travel"
+
+
+#: How the lower panel names each measure.
+MEASURE_TITLES = {"simulated": "simulated attendance", "busy": "with busy cars", "travel": "travel only"}
 
 
 def _decorate(
@@ -489,8 +545,12 @@ def _decorate(
         color="#444444",
         loc="left",
     )
-    share_ax.legend(handles=_legend_handles(curves, target_share), loc="best")
-    measure = "with busy cars" if _marginal_with_busy_cars(curves) else "travel only"
+    # Two columns in the room _set_share_limits leaves under the curves: the static curves saturate near the
+    # top and the simulated ones run through the middle, so no spot inside the curves is free.
+    share_ax.legend(
+        handles=_legend_handles(curves, target_share), loc="lower right", ncol=2, fontsize=8.5, framealpha=0.92
+    )
+    measure = MEASURE_TITLES[_marginal_measure(curves)]
     gain_ax.set_title(
         f"What the next location buys: extra Grade 1 share per extra location, {measure}", fontsize=10.5, loc="left"
     )
@@ -509,7 +569,15 @@ def _legend_handles(curves: list[TradeoffCurve], target_share: float | None) -> 
             any(curve.grade1_expected_share is not None for curve in curves),
             {"linewidth": 1.6, "linestyle": (0, (5, 3)), "label": "with busy cars"},
         ),
+        (
+            any(curve.grade1_simulated_share is not None for curve in curves),
+            {"linewidth": 2.0, "linestyle": ":", "marker": "s", "label": "simulated attendance"},
+        ),
         (True, {"marker": "*", "markersize": 12, "linestyle": "none", "label": "as configured"}),
+        (
+            any(curve.configured_simulated_share is not None for curve in curves),
+            {"marker": "D", "markersize": 7, "linestyle": "none", "label": "as configured, simulated"},
+        ),
         (
             any(curve.configured_expected_share is not None for curve in curves),
             {"marker": "*", "markersize": 12, **hollow, "label": "as configured, with busy cars"},
@@ -531,6 +599,8 @@ def _scenario_handle(curve: TradeoffCurve, k: int) -> Line2D:
     text = f"{curve.scenario}: as configured {curve.configured_locations:g} → {curve.configured_share:.1%}"
     if curve.configured_expected_share is not None:
         text += f" ({curve.configured_expected_share:.1%} with busy cars)"
+    if curve.configured_simulated_share is not None:
+        text += f", {curve.configured_simulated_share:.1%} simulated"
     if curve.min_locations_for_target is not None:
         text += f"; target with {curve.min_locations_for_target}"
     return Line2D([], [], color=style.scenario_colour(k), marker=_marker(k), linewidth=2.2, label=text)

@@ -7,7 +7,9 @@ Grade 2). Cover is pooled over shifts: Grade 1 demand within target in every
 shift over all Grade 1 demand. The scenario as configured fixes the number
 per base, so its point lies on or under the curve.
 
-Each sweep point maximises the scenario's own objective. When that is
+Each sweep point maximises the scenario's own objective; with
+``grade1_scoring = "bands"`` (the shipped scenarios) that is the banded Grade 1
+score, by the greedy and 1-swap heuristic, as ``optimise`` does. Otherwise, when that is
 travel-only cover the points are exact MIP solves (about a second each on a
 real shift). When it is expected cover with busy cars, the MIP costs 10-30 s
 a point (a default sweep of two scenarios would take over ten minutes), so
@@ -38,12 +40,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from models.bands import banded_instance
 from models.budget import coverage_curve, greedy_coverage_curve, solve_min_locations
+from models.evaluate import evaluate_plan
 from models.instance import CoverageInstance, CoverageParams
 from models.kpis import NO_DEMAND, demand_share
 from models.plan import Plan
+from optimiser.improve_plan import ranked_sites
 from optimiser.optimise import SolvedScenario
-from optimiser.solve import coverage_params, shift_instance
+from optimiser.prepare import PreparedScenario
+from optimiser.solve import banded_params, coverage_params, scenario_delay, shift_instance, shift_result
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,10 @@ SWEEP_RELATIVE_GAP = 1e-3
 MAX_TARGET_LEVELS = 8
 #: The sweep runs up to this multiple of the configured number of locations (capped by the cars on duty).
 SWEEP_HEADROOM = 1.5
+
+
+#: Per shift, a plan's ``(candidate, base)`` pairs in the order the simulation posts cars.
+Posts = tuple[tuple[tuple[int, int], ...], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,6 +91,13 @@ class Tradeoff:
     opened
         Mean deployment locations per shift the sweep's plans actually open at each point: the heuristic
         stops adding locations when no further one raises its objective, so it can open fewer than asked.
+    posts
+        Per sweep point and shift, the plan's ``(candidate, base)`` pairs, most Grade 1 demand answered
+        first (the order the simulation posts cars in); ``configured_posts`` the same for the plan as
+        configured. What :mod:`optimiser.tradeoff_simulation` simulates.
+    grade1_simulated, configured_simulated
+        Simulated Grade 1 within target at each sweep point and as configured: ``(mean, low, high)``
+        across replications (95 %), or ``None`` when not simulated.
     """
 
     locations: np.ndarray
@@ -94,6 +111,10 @@ class Tradeoff:
     method: str = ""
     configured_expected_share: float = float("nan")
     opened: np.ndarray | None = None
+    posts: tuple[Posts, ...] = ()
+    configured_posts: Posts = ()
+    grade1_simulated: np.ndarray | None = None
+    configured_simulated: tuple[float, float, float] | None = None
 
     @property
     def heuristic(self) -> bool:
@@ -123,16 +144,19 @@ def scenario_tradeoff(solved: SolvedScenario, *, points: int, target_grade1: flo
     targets: dict[str, tuple[int, bool, float]] = {}
     measure = "travel"
     methods: set[str] = set()
+    posts: list[list[tuple[tuple[int, int], ...]]] = [[] for _ in counts]
     for shift, instance in instances.items():
         params = coverage_params(prepared, instance, shift)
         busy = prepared.response.busy_fraction_by_shift[shift]  # as kpis.json, whatever the objective's q
         total += float(instance.grade1_demand.sum())
         if counts.size:
-            plans = _sweep(instance, [int(k) for k in counts], params)
-            methods.add(sweep_method(params))
+            plans = _sweep(prepared, instance, [int(k) for k in counts], params)
+            methods.add(sweep_method(params, banded=scenario_delay(prepared) is not None))
             covered += [plan.coverage.grade1_covered_demand for plan in plans]
             expected += [plan.coverage.grade1_expected_demand(busy, levels=None) for plan in plans]
             opened += [len(plan.sites) / len(instances) for plan in plans]
+            for point, plan in zip(posts, plans, strict=True):
+                point.append(tuple(ranked_sites(shift_result(shift, instance, plan))))
             log.debug("%s, shift %s: swept %d location counts", prepared.scenario.name, shift, counts.size)
         if target_grade1 is not None:
             target_params = _target_params(params, target_grade1)
@@ -155,6 +179,8 @@ def scenario_tradeoff(solved: SolvedScenario, *, points: int, target_grade1: flo
         min_locations_total=_all_shifts(targets),
         measure=measure,
         method=" / ".join(sorted(methods)),
+        posts=tuple(tuple(point) for point in posts),
+        configured_posts=tuple(tuple(ranked_sites(result)) for result in solved.results),
     )
 
 
@@ -163,13 +189,25 @@ def _shares(demand: np.ndarray, total: float) -> np.ndarray:
     return demand / total if total > 0 else np.full(demand.shape, NO_DEMAND)
 
 
-def _sweep(instance: CoverageInstance, counts: list[int], params: CoverageParams) -> list[Plan]:
-    """The sweep's plans: exact for travel-only cover, the greedy heuristic for expected cover."""
+def _sweep(
+    prepared: PreparedScenario, instance: CoverageInstance, counts: list[int], params: CoverageParams
+) -> list[Plan]:
+    """The sweep's plans: exact for travel-only cover, the greedy heuristic for expected cover or the banded score.
+
+    With ``grade1_scoring = "bands"`` the greedy maximises the banded Grade 1 score, as ``optimise`` does
+    (:func:`optimiser.solve.solve_shift`), and each plan's cover is then evaluated on ``instance``.
+    """
     params = replace(
         params,
         relative_gap=max(params.relative_gap, SWEEP_RELATIVE_GAP),
         time_limit_s=min(params.time_limit_s, SWEEP_TIME_LIMIT_S),
     )
+    delay = scenario_delay(prepared)
+    if delay is not None:
+        n_bands = prepared.scenario.solver.grade1_bands
+        banded = banded_instance(instance, delay, mobilisation_s=prepared.response.mobilisation_s, n_bands=n_bands)
+        plans = greedy_coverage_curve(banded, counts, banded_params(params, n_bands))
+        return [replace(plan, coverage=evaluate_plan(instance, list(plan.sites))) for plan in plans]
     if params.busy_fraction is None:
         return coverage_curve(instance, counts, params)
     return greedy_coverage_curve(instance, counts, params)
@@ -200,8 +238,10 @@ def _target_params(params: CoverageParams, target_share: float) -> CoverageParam
     return replace(params, expected_cover_levels=levels)
 
 
-def sweep_method(params: CoverageParams) -> str:
-    """How :func:`scenario_tradeoff` finds the sweep's plans for these parameters."""
+def sweep_method(params: CoverageParams, *, banded: bool = False) -> str:
+    """How :func:`scenario_tradeoff` finds the sweep's plans for these parameters (and Grade 1 scoring)."""
+    if banded:
+        return "heuristic (greedy and swaps on the banded Grade 1 score, no proven gap)"
     return "exact (MIP)" if params.busy_fraction is None else "heuristic (greedy and swaps, no proven gap)"
 
 
@@ -219,6 +259,9 @@ TRADEOFF_COLUMNS = (
     "locations_opened_per_shift",
     "grade1_share_travel_only",
     "grade1_share_with_busy_cars",
+    "grade1_simulated_within_target",
+    "grade1_simulated_low",
+    "grade1_simulated_high",
     "method",
 )
 
@@ -227,9 +270,15 @@ def tradeoff_table(label: str, tradeoff: Tradeoff) -> pd.DataFrame:
     """The sweep's points and the scenario as configured, as the rows of ``tradeoff.csv`` (shares as fractions).
 
     ``point`` is ``"sweep"`` or ``"as configured"`` (its shares are those of ``kpis.json`` and the comparison
-    table); ``method`` says whether a sweep point is an exact optimum or a heuristic lower bound.
+    table); ``method`` says whether a sweep point is an exact optimum or a heuristic lower bound. The
+    simulated columns (mean and 95 % interval of Grade 1 within target, the comparison's seeds) are empty
+    when the comparison simulated nothing.
     """
     opened = tradeoff.opened if tradeoff.opened is not None else np.full(tradeoff.locations.size, np.nan)
+    simulated = tradeoff.grade1_simulated
+    if simulated is None:
+        simulated = np.full((tradeoff.locations.size, 3), np.nan)
+    configured_simulated = tradeoff.configured_simulated or (np.nan, np.nan, np.nan)
     sweep = pd.DataFrame(
         {
             "scenario": label,
@@ -238,6 +287,7 @@ def tradeoff_table(label: str, tradeoff: Tradeoff) -> pd.DataFrame:
             "locations_opened_per_shift": np.round(opened, 2),
             "grade1_share_travel_only": np.round(tradeoff.grade1_share, 6),
             "grade1_share_with_busy_cars": np.round(tradeoff.grade1_expected_share, 6),
+            **_simulated_columns(np.asarray(simulated, dtype=float).reshape(-1, 3)),
             "method": tradeoff.method,
         }
     )
@@ -249,8 +299,15 @@ def tradeoff_table(label: str, tradeoff: Tradeoff) -> pd.DataFrame:
             "locations_opened_per_shift": [tradeoff.configured_locations],
             "grade1_share_travel_only": [round(tradeoff.configured_share, 6)],
             "grade1_share_with_busy_cars": [round(tradeoff.configured_expected_share, 6)],
+            **_simulated_columns(np.array([configured_simulated], dtype=float)),
             "method": ["the optimised plan (kpis.json)"],
         }
     )
     frames = [frame for frame in (sweep, configured) if not frame.empty]
     return pd.concat(frames, ignore_index=True)[list(TRADEOFF_COLUMNS)]
+
+
+def _simulated_columns(intervals: np.ndarray) -> dict[str, np.ndarray]:
+    """``tradeoff.csv``'s simulated columns from ``(points, 3)`` rows of (mean, low, high); NaN when not simulated."""
+    names = ("grade1_simulated_within_target", "grade1_simulated_low", "grade1_simulated_high")
+    return {name: np.round(intervals[:, k], 6) for k, name in enumerate(names)}

@@ -85,10 +85,14 @@ def figure_texts(figure) -> list:
         (None, [1.5, 3.0, 5.0], "travel only"),
         # with busy cars: 0->2: +8 over 2 = 4.0; 2->4: +5 over 2 = 2.5; 4->8: +4 over 4 = 1.0
         (np.array([0.30, 0.38, 0.43, 0.47]), [1.0, 2.5, 4.0], "with busy cars"),
+        # simulated (given below): 0->2: +6 over 2 = 3.0; 2->4: +3 over 2 = 1.5; 4->8: +2 over 4 = 0.5
+        ("simulated", [0.5, 1.5, 3.0], "simulated attendance"),
     ],
 )
 def test_marginal_bars_give_extra_share_per_extra_location_in_points(expected_share, heights, measure):
-    figure = tradeoff_figure([curve(grade1_expected_share=expected_share)])
+    simulated = isinstance(expected_share, str)
+    parts = {"grade1_simulated_share": np.array([0.20, 0.26, 0.29, 0.31])} if simulated else {}
+    figure = tradeoff_figure([curve(grade1_expected_share=None if simulated else expected_share, **parts)])
     bars = [patch for patch in figure.axes[1].patches if patch.get_gid() == "marginal-0"]
     assert sorted(round(bar.get_height(), 6) for bar in bars) == heights
     assert figure.axes[1].get_title(loc="left").endswith(measure)
@@ -166,3 +170,24 @@ def test_a_single_sweep_point_draws_without_bars():
     figure = tradeoff_figure([curve(locations=[4], grade1_share=[0.5], grade1_expected_share=None)])
     assert len(figure.axes[1].patches) == 0
     assert any("no marginal value" in text.get_text() for text in figure_texts(figure))
+
+
+def test_simulated_attendance_is_a_dotted_curve_with_the_configured_plan_as_a_diamond():
+    simulated = np.array([0.20, 0.26, 0.29, 0.31])
+    artists = by_gid(tradeoff_figure([curve(grade1_simulated_share=simulated, configured_simulated_share=0.28)]))
+    line = artists["simulated-0"]
+    assert line.get_linestyle() == ":" and line.get_marker() == "s"
+    assert np.allclose(line.get_ydata(), simulated)
+    diamond = artists["configured-simulated-0"]
+    assert diamond.get_marker() == "D" and np.allclose(diamond.get_xydata(), [[4.0, 0.28]])
+    figure = tradeoff_figure([curve(grade1_simulated_share=simulated, configured_simulated_share=0.28)])
+    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert "simulated attendance" in labels and "as configured, simulated" in labels
+    assert any(label.endswith(", 28.0% simulated") for label in labels)
+
+
+def test_a_simulated_share_outside_zero_one_is_refused():
+    with pytest.raises(ReportDataError, match="grade1_simulated_share"):
+        curve(grade1_simulated_share=np.array([0.2, 0.3, 1.4, 0.5]))
+    with pytest.raises(ReportDataError, match="configured_simulated_share"):
+        curve(configured_simulated_share=-0.1)

@@ -35,3 +35,30 @@ def test_sweep_counts_run_from_zero_to_half_again_the_configured_number_within_t
     assert sweep_counts(30, 100, 8).tolist() == [0, 6, 13, 19, 26, 32, 39, 45]
     assert sweep_counts(30, 36, 8).tolist() == [0, 5, 10, 15, 21, 26, 31, 36]  # capped by the cars on duty
     assert sweep_counts(2, 1, 8).tolist() == [0, 1]  # distinct counts only
+
+
+@pytest.mark.parametrize(
+    ("scoring", "method"),
+    [
+        ("target", "exact (MIP)"),
+        ("bands", "heuristic (greedy and swaps on the banded Grade 1 score, no proven gap)"),
+    ],
+)
+def test_the_sweep_maximises_the_scenarios_own_grade1_score(scoring, method, tmp_path, monkeypatch):
+    """Target cover: exact MIP points. Banded score: the greedy on it, as optimise; cover evaluated plainly."""
+    import dataclasses
+
+    from optimiser.optimise import solve_with_progress
+    from optimiser.scenario import load_scenario
+    from optimiser.tradeoff import scenario_tradeoff
+
+    monkeypatch.setenv("HUBPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    scenario = load_scenario("tests/data/scenarios/small.toml")
+    scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, grade1_scoring=scoring))
+    tradeoff = scenario_tradeoff(solve_with_progress(scenario, workers=1), points=3, target_grade1=None)
+    assert tradeoff.method == method
+    assert ((0 <= tradeoff.grade1_share) & (tradeoff.grade1_share <= 1)).all()
+    assert tradeoff.grade1_share[-1] >= tradeoff.grade1_share[0]  # more locations never lose travel cover here
+    assert len(tradeoff.posts) == tradeoff.locations.size
+    assert all(len(shifts) == len(scenario.shift_names) for shifts in tradeoff.posts)
+    assert [sum(len(pairs) for pairs in shifts) for shifts in tradeoff.posts][0] == 0  # no locations at 0
