@@ -444,10 +444,10 @@ def _notes(compared: list[_Compared], totals: dict[str, dict[str, float]], reque
             "Trade-off chart, dotted with squares: each sweep point's plan simulated like the table "
             f"({request.replications} replications of {request.days} days, the same seeds; its cars posted at "
             "the point's locations, most Grade 1 demand first, the rest at the base); the diamond is the plan as "
-            "configured, the table's figure. The sweep's plans maximise the static objective with the count "
-            "shared freely among bases, so a sweep point can simulate below the configured plan with as many "
-            "locations: the curve shows what more locations buy in attendance, not the best plan at each count. "
-            "The lower panel is in simulated attendance; 95 % intervals are in tradeoff.csv."
+            "configured, the table's figure. The sweep's plans maximise the scenario's objective with the count "
+            "shared freely among bases (a good plan at each count, not a proven best), so the curve shows what "
+            "more locations buy in attendance, and where more cost it. The lower panel is in simulated "
+            "attendance; 95 % intervals are in tradeoff.csv."
         )
     return notes
 
