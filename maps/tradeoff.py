@@ -339,43 +339,21 @@ def _draw_curve(ax: Axes, curve: TradeoffCurve, k: int) -> None:
             zorder=4,
         )
     if curve.configured_simulated_share is not None:
-        ax.plot(
-            [float(curve.configured_locations)],
-            [float(curve.configured_simulated_share)],
-            linestyle="none",
-            marker="D",
-            markersize=8,
-            color=colour,
-            markeredgecolor="#111111",
-            markeredgewidth=0.9,
-            gid=f"configured-simulated-{k}",
-            zorder=5,
-        )
+        style_ = {"marker": "D", "markersize": 8, "color": colour, "markeredgecolor": "#111111"}
+        _configured_point(ax, curve, curve.configured_simulated_share, f"configured-simulated-{k}", **style_)
     if curve.configured_expected_share is not None:
-        ax.plot(
-            [float(curve.configured_locations)],
-            [float(curve.configured_expected_share)],
-            linestyle="none",
-            marker="*",
-            markersize=15,
-            markerfacecolor="white",
-            markeredgecolor=colour,
-            markeredgewidth=1.6,
-            gid=f"configured-expected-{k}",
-            zorder=5,
+        style_ = {"marker": "*", "markersize": 15, "markerfacecolor": "white", "markeredgecolor": colour}
+        _configured_point(
+            ax, curve, curve.configured_expected_share, f"configured-expected-{k}", markeredgewidth=1.6, **style_
         )
-    ax.plot(
-        [float(curve.configured_locations)],
-        [float(curve.configured_share)],
-        linestyle="none",
-        marker="*",
-        markersize=17,
-        color=colour,
-        markeredgecolor="#111111",
-        markeredgewidth=0.9,
-        gid=f"configured-{k}",
-        zorder=5,
-    )
+    style_ = {"marker": "*", "markersize": 17, "color": colour, "markeredgecolor": "#111111"}
+    _configured_point(ax, curve, curve.configured_share, f"configured-{k}", **style_)
+
+
+def _configured_point(ax: Axes, curve: TradeoffCurve, share: float, gid: str, **style_: object) -> None:
+    """One marker of the plan as configured, at its locations and ``share``."""
+    style_.setdefault("markeredgewidth", 0.9)
+    ax.plot([float(curve.configured_locations)], [float(share)], linestyle="none", gid=gid, zorder=5, **style_)
 
 
 #: Room left under the lowest point for the legend, as a share of the range the curves span.
