@@ -23,6 +23,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
+import pandas as pd  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
@@ -162,14 +163,22 @@ LOCATION_COLUMNS = (
     ("postcode", "nearest_postcode"),
     ("Grade 1 a year answered first", "grade1_first_response_per_year"),
     ("outside force area", "outside_force_area_m"),
+    ("another base's location nearby", "nearest_other_base_m"),
 )
 #: A location answering first fewer Grade 1 incidents a year than this is marked in the table (and reported in
 #: ``kpis.json``'s ``site_checks`` and on the terminal, see :mod:`optimiser.site_checks`).
 LITTLE_GRADE1_PER_YEAR = 1.0
+#: A location this close (metres, straight line) to another base's location in the same shift is marked in the
+#: table (and reported like the above).
+NEAR_OTHER_BASE_M = 500.0
 #: How to read the flags, shown when some location has one.
 OUTSIDE_NOTE = (
     "Outside force area: how far the location lies outside the force area (candidate sites may lie up to the "
     "scenario's [candidates] area_buffer_m outside it); check such a site is one the force can use."
+)
+NEAR_NOTE = (
+    f"Another base's location nearby: a location of another base within {NEAR_OTHER_BASE_M:,.0f} m in the same "
+    "shift; two bases' cars would wait side by side, so check whether one would do more elsewhere."
 )
 LITTLE_NOTE = (
     f"'almost none': the location answers first fewer than {LITTLE_GRADE1_PER_YEAR:g} Grade 1 incident a year."
@@ -198,15 +207,17 @@ def locations_table_html(data: ReportData, shift: str | None = None) -> str:
     rows = rows.sort_values(["base", "grade1_first_response_per_year"], ascending=[True, False])
     columns = [(heading, column) for heading, column in LOCATION_COLUMNS if column in rows.columns]
     outside = "outside_force_area_m" in rows.columns and bool((rows["outside_force_area_m"] > 0).any())
-    if not outside:
-        columns = [(heading, column) for heading, column in columns if column != "outside_force_area_m"]
+    near = "nearest_other_base_m" in rows.columns and bool((rows["nearest_other_base_m"] <= NEAR_OTHER_BASE_M).any())
+    unflagged = {"outside_force_area_m": not outside, "nearest_other_base_m": not near}
+    columns = [(heading, column) for heading, column in columns if not unflagged.get(column, False)]
     little = bool((rows["grade1_first_response_per_year"] < LITTLE_GRADE1_PER_YEAR).any())
-    notes = [*((OUTSIDE_NOTE,) if outside else ()), *((LITTLE_NOTE,) if little else ())]
+    flags = ((OUTSIDE_NOTE, outside), (NEAR_NOTE, near), (LITTLE_NOTE, little))
+    notes = [note for note, shown in flags if shown]
     if shift is None:
         columns.insert(1, ("shift", "shift"))
     head = "".join(f"<th>{escape(heading)}</th>" for heading, _ in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(row[column], column)}</td>" for _, column in columns) + "</tr>"
+        "<tr>" + "".join(f"<td>{_cell(row, column)}</td>" for _, column in columns) + "</tr>"
         for _, row in rows.iterrows()
     )
     return (
@@ -216,7 +227,12 @@ def locations_table_html(data: ReportData, shift: str | None = None) -> str:
     )
 
 
-def _cell(value: object, column: str) -> str:
+def _cell(row: pd.Series, column: str) -> str:
+    value = row[column]
+    if column == "nearest_other_base_m":
+        metres = float(value) if isinstance(value, int | float) else math.nan
+        near = metres <= NEAR_OTHER_BASE_M  # False for NaN: no other base in the shift
+        return f"<b>{escape(str(row['nearest_other_base_location']))}, {metres:,.0f} m</b>" if near else ""
     if column == "outside_force_area_m":
         metres = float(value) if isinstance(value, int | float) else math.nan
         return f"<b>{metres:,.0f} m outside</b>" if metres > 0 else ""

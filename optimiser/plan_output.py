@@ -25,7 +25,7 @@ from models.response import expected_cover
 from optimiser.plan_input import CANDIDATES_LAYER, KPIS_FILE, PLAN_FILE, PLAN_RUN, SETTINGS_LAYER
 from optimiser.plan_settings import NetworkIdentity, PlanSettings, declared_base_areas
 from optimiser.prepare import PreparedScenario
-from optimiser.site_checks import outside_force_area_m, site_checks
+from optimiser.site_checks import nearest_other_base, outside_force_area_m, site_checks
 from optimiser.solve import ShiftResult
 
 PLAN_FILES = (PLAN_FILE, "plan.csv", KPIS_FILE)
@@ -51,8 +51,9 @@ def write_plan(
 def deployment_locations(prepared: PreparedScenario, results: list[ShiftResult]) -> gpd.GeoDataFrame:
     """One row per chosen location and shift: id, base, shift, name, nearest postcode, demand it serves.
 
-    ``outside_force_area_m`` is how far the location lies outside the force area (0 inside; see
-    :mod:`optimiser.site_checks`).
+    ``outside_force_area_m`` is how far the location lies outside the force area (0 inside);
+    ``nearest_other_base_m`` and ``nearest_other_base_location`` name the nearest location of another
+    base in the same shift (see :mod:`optimiser.site_checks`).
     """
     rows = []
     base_names = [b.name for b in prepared.scenario.bases]
@@ -77,6 +78,7 @@ def deployment_locations(prepared: PreparedScenario, results: list[ShiftResult])
     table = pd.DataFrame(rows, columns=columns)  # no rows when every base's locations are 0: a bases-only plan
     table["nearest_postcode"] = embedded.nearest_postcode(table["easting"].to_numpy(), table["northing"].to_numpy())
     table["outside_force_area_m"] = outside_force_area_m(table["easting"].to_numpy(), table["northing"].to_numpy())
+    table = table.join(nearest_other_base(table))
     lon, lat = crs_to_lonlat(table["easting"].to_numpy(), table["northing"].to_numpy())
     table["lon"], table["lat"] = np.round(lon, 6), np.round(lat, 6)
     return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["easting"], table["northing"]), crs=BNG)

@@ -47,3 +47,16 @@ def test_table_flags_locations_outside_the_force_area_and_those_answering_almost
     clean = locations().assign(outside_force_area_m=0.0, grade1_first_response_per_year=50.0)
     plain = locations_table_html(report_data(locations=clean))
     assert "outside force area" not in plain and "almost none" not in plain
+
+
+def test_table_marks_a_location_beside_another_bases_location():
+    near = locations().assign(nearest_other_base_m=[3000.0, 420.4, 420.4, float("nan"), 9000.0])
+    near["nearest_other_base_location"] = ["Burton J3", "Burton J3", "Stafford J2", "", "Stafford J1"]
+    html = locations_table_html(report_data(locations=near), "early")
+    table = _rows(html)
+    assert table[0][-1] == "another base&#x27;s location nearby"
+    marked = [row[-1] for row in table[1:]]
+    assert sorted(marked) == ["", "<b>Burton J3, 420 m</b>", "<b>Stafford J2, 420 m</b>"]
+    assert "Another base&#x27;s location nearby: a location of another base within 500 m" in html
+    night = locations_table_html(report_data(locations=near), "night")  # nothing near in this shift
+    assert "nearby" not in night
