@@ -44,6 +44,7 @@ from optimiser.compare_table import (
 from optimiser.compare_verdict import Configuration, area_table, spare_car_notes, split_area_table, verdict
 from optimiser.difference import cover_difference, difference_totals
 from optimiser.markdown import markdown_frame
+from optimiser.memory import return_freed_memory
 from optimiser.optimise import solve_with_progress
 from optimiser.overrides import Overrides, load_variant
 from optimiser.pages import save_page
@@ -152,7 +153,8 @@ def compare(request: CompareRequest, out_dir: str | Path) -> CompareResult:
     """Optimise every scenario of ``request`` and write the comparison into ``out_dir``.
 
     Configurations are solved, written and simulated one after another, and only
-    their outputs are kept, so the peak memory is that of the largest one, not the sum.
+    their outputs are kept, so the peak memory is that of the largest one, not the sum;
+    freed heap is handed back between phases (:mod:`optimiser.memory`).
     """
     scenarios = load_scenarios(request)
     if len(scenarios) < 2:
@@ -165,10 +167,12 @@ def compare(request: CompareRequest, out_dir: str | Path) -> CompareResult:
         scenario_bases(scenario, source=definition)  # every base located and checked before the first solve
     out = Path(out_dir)
     with staging_folder(out) as staging:
-        compared = [
-            _simulate(_solve_and_write(label, definition, notes, scenario, request, staging), request, staging)
-            for label, definition, notes, scenario in scenarios
-        ]
+        compared = []
+        for label, definition, notes, scenario in scenarios:
+            solved = _solve_and_write(label, definition, notes, scenario, request, staging)
+            return_freed_memory()  # the prepared scenario's heap, before the simulation's workers fork
+            compared.append(_simulate(solved, request, staging))
+            return_freed_memory()  # the simulation's, before the next configuration is prepared
         result = _write(compared, request, staging)
         names = [name for name in COMPARISON_FILES if (staging / name).exists()] + [item.folder for item in compared]
         written = move_into_place(staging, out, names, kind="comparison", owns=COMPARISON_FILES)
