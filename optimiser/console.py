@@ -234,7 +234,7 @@ def print_comparison(result: CompareResult, console: Console) -> None:
     The rows with the same value everywhere and the local-authority rows are left to ``comparison.md``.
     """
     for paragraph in result.verdict:
-        console.print(f"[bold]verdict[/bold] {escape(paragraph).replace('**', '')}")
+        console.print(f"[bold]Verdict:[/bold] {escape(paragraph).replace('**', '')}")
     shown, same = fold_same_rows(formatted_table(result.table))
     shown = shown[shown["metric"] != "definition"]
     table = Table(title="Rows that differ (simulated first; 'travel only' is an upper bound on attendance)")

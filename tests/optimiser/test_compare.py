@@ -247,8 +247,8 @@ def test_simulated_attendance_leads_with_paired_changes(tmp_path, monkeypatch, c
     assert "Spare cars changed with no change in deployment locations (Stafford early 4 → 2)" in markdown
     assert "the travel-time cover cannot see this" in markdown and "the simulation sees it." in markdown
     terminal = " ".join(capsys.readouterr().out.split())
-    assert "verdict By simulated attendance, 3 replications of 20 days" in terminal
-    assert "verdict Spare cars changed with no change in deployment locations" in terminal
+    assert "Verdict: By simulated attendance, 3 replications of 20 days" in terminal
+    assert "Verdict: Spare cars changed with no change in deployment locations" in terminal
     assert markdown.index("Spare cars changed") < markdown.index("## Side by side")  # beside the verdict
 
 
@@ -262,8 +262,8 @@ def test_the_terminal_leads_with_the_verdict_and_shows_only_the_rows_that_differ
     console = Console(record=True, width=160)
     print_comparison(result, console)
     text = console.export_text()
-    assert text.startswith("verdict ")
-    assert text.index("verdict ") < text.index("Rows that differ")
+    assert text.startswith("Verdict: ")
+    assert text.index("Verdict: ") < text.index("Rows that differ")
     _, same = fold_same_rows(formatted_table(result.table))
     assert len(same) and f"{len(same)} rows with the same value in every configuration" in text
     for metric in same["metric"]:
