@@ -8,7 +8,9 @@ compare, the process stayed at 1.1 GB between configurations with nothing
 of the last one referenced, and the forked simulation workers started from
 there. ``malloc_trim(0)`` returns those free pages (``man 3 malloc_trim``),
 bringing the process back to 0.5 GB (compare's peak 1.87 -> 1.56 GB in
-``bench/bench_compare.py``). Elsewhere than glibc it does nothing.
+``bench/bench_compare.py``). ``optimise`` trims once, after the solve and before
+its simulation (hubs-2018 peak 1.63-1.67 -> 1.47-1.54 GB, two runs each). Elsewhere
+than glibc it does nothing.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from optimiser.availability import settle_availability
 from optimiser.improve import SearchSettings, improve_deployment
 from optimiser.improve_plan import parked_deployment, plan_deployment, results_from_deployment, scenario_simulation
 from optimiser.kpis import scenario_kpis
+from optimiser.memory import return_freed_memory
 from optimiser.options import whole_number_problems
 from optimiser.plan_input import read_plan
 from optimiser.plan_output import write_plan
@@ -103,6 +104,7 @@ def optimise(
     started = time.perf_counter()
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     solved = solve_with_progress(loaded, workers=workers)
+    return_freed_memory()  # the solve's transient heap, before simulation workers fork
     search, availability = None, solved.kpis.availability
     if judge.improve:
         solved, search = improve_solved(solved, proposals=judge.improve, workers=workers)
