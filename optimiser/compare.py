@@ -48,7 +48,7 @@ from optimiser.memory import return_freed_memory
 from optimiser.optimise import solve_with_progress
 from optimiser.overrides import Overrides, load_variant
 from optimiser.pages import save_page
-from optimiser.plan_output import bases_layer, demand_layer, deployment_locations, write_plan
+from optimiser.plan_output import plan_layers, write_plan
 from optimiser.prepare import scenario_bases
 from optimiser.scenario import Scenario, load_scenario, with_standard
 from optimiser.simulate import SimulateRequest, simulate_plan
@@ -189,7 +189,8 @@ def _solve_and_write(
     prepared, results = solved.prepared, solved.results
     folder = _slug(label)
     kpis = replace(solved.kpis, definition=definition, variant_notes=notes)
-    write_plan(prepared, results, kpis, staging / folder)
+    layers = plan_layers(prepared, results)
+    write_plan(prepared, results, kpis, staging / folder, layers=layers)
     return _Compared(
         label=label,
         definition=definition,
@@ -198,9 +199,9 @@ def _solve_and_write(
         scenario=prepared.scenario,
         kpis=solved.kpis,
         tradeoff=tradeoff,
-        demand=demand_layer(prepared, results),
-        locations=deployment_locations(prepared, results),
-        bases=bases_layer(prepared),
+        demand=layers.demand,
+        locations=layers.locations,
+        bases=layers.bases,
         simulated=None,
         incidents=None,
     )

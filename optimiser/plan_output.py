@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,16 +35,39 @@ PLAN_FILES = (PLAN_FILE, "plan.csv", KPIS_FILE)
 PLAN_DERIVED = ("report.html", "report-chart.svg", "simulation")
 
 
+@dataclass(frozen=True)
+class PlanLayers:
+    """The plan's map layers, as written into ``plan.gpkg`` (and kept by ``compare`` for its page)."""
+
+    bases: gpd.GeoDataFrame
+    locations: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+
+
+def plan_layers(prepared: PreparedScenario, results: list[ShiftResult]) -> PlanLayers:
+    """The bases, deployment locations and demand layers of a solved scenario."""
+    return PlanLayers(bases_layer(prepared), deployment_locations(prepared, results), demand_layer(prepared, results))
+
+
 def write_plan(
-    prepared: PreparedScenario, results: list[ShiftResult], kpis: PlanKpis, out_dir: str | Path
+    prepared: PreparedScenario,
+    results: list[ShiftResult],
+    kpis: PlanKpis,
+    out_dir: str | Path,
+    *,
+    layers: PlanLayers | None = None,
 ) -> list[Path]:
-    """Write the plan files into ``out_dir`` (created if needed) and return their paths."""
+    """Write the plan files into ``out_dir`` (created if needed) and return their paths.
+
+    ``layers``: the :func:`plan_layers` of ``prepared`` and ``results`` if the caller has them already.
+    """
+    layers = layers if layers is not None else plan_layers(prepared, results)
     with staging_folder(out_dir) as staging:
-        locations = deployment_locations(prepared, results)
-        _write_geopackage(staging / PLAN_FILE, prepared, results, locations)
-        locations.drop(columns="geometry").to_csv(staging / "plan.csv", index=False, float_format="%.6f")
+        _write_geopackage(staging / PLAN_FILE, prepared, layers)
+        layers.locations.drop(columns="geometry").to_csv(staging / "plan.csv", index=False, float_format="%.6f")
         document = kpis.to_json()
-        document["site_checks"] = site_checks(locations, area_buffer_m=prepared.scenario.candidates.area_buffer_m)
+        area_buffer_m = prepared.scenario.candidates.area_buffer_m
+        document["site_checks"] = site_checks(layers.locations, area_buffer_m=area_buffer_m)
         (staging / KPIS_FILE).write_text(json.dumps(document, indent=2) + "\n")
         return move_into_place(staging, out_dir, PLAN_FILES, kind=PLAN_RUN, owns=PLAN_DERIVED)
 
@@ -177,12 +201,10 @@ def plan_settings(prepared: PreparedScenario) -> PlanSettings:
     )
 
 
-def _write_geopackage(
-    path: Path, prepared: PreparedScenario, results: list[ShiftResult], locations: gpd.GeoDataFrame
-) -> None:
-    bases_layer(prepared).to_file(path, layer="bases", driver="GPKG")
-    locations.to_file(path, layer="deployment_locations", driver="GPKG")
-    demand_layer(prepared, results).to_file(path, layer="demand", driver="GPKG")
+def _write_geopackage(path: Path, prepared: PreparedScenario, layers: PlanLayers) -> None:
+    layers.bases.to_file(path, layer="bases", driver="GPKG")
+    layers.locations.to_file(path, layer="deployment_locations", driver="GPKG")
+    layers.demand.to_file(path, layer="demand", driver="GPKG")
     candidates_layer(prepared).to_file(path, layer=CANDIDATES_LAYER, driver="GPKG")
     settings = pd.DataFrame({"key": ["plan"], "value": [json.dumps(_json_safe(plan_settings(prepared).to_json()))]})
     pyogrio.write_dataframe(settings, path, layer=SETTINGS_LAYER, driver="GPKG")
